@@ -1,0 +1,613 @@
+"""The fold: `evolve(tie, event) -> tie`, pure, idempotent, one case per event type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import reduce
+from typing import assert_never
+
+from tracker.errors import (
+    InvalidPeriodTransition,
+    MatchAlreadyEnded,
+    OutOfOrderEvent,
+    PeriodNotRunning,
+    ScheduleConflict,
+    ShootoutViolation,
+    UnknownEventReference,
+    UnknownMatch,
+    UnknownTeam,
+    WrongTie,
+)
+from tracker.events import (
+    CardShown,
+    CardType,
+    EventRetracted,
+    GoalDisallowed,
+    GoalKind,
+    GoalScored,
+    KickOutcome,
+    MatchEnded,
+    MatchEvent,
+    MatchScheduled,
+    OffsideCalled,
+    PenaltyAwarded,
+    PenaltyMissed,
+    Period,
+    PeriodEnded,
+    PeriodStarted,
+    SaveMade,
+    ShootoutKickTaken,
+    SubstitutionMade,
+    VarOutcome,
+    VarReviewDecided,
+    VarReviewStarted,
+    cancelled_event_id,
+)
+from tracker.rules import TieRules
+from tracker.standing import standing
+from tracker.state import (
+    Dismissal,
+    Goal,
+    MatchState,
+    SeqGap,
+    Shootout,
+    ShootoutKick,
+    Status,
+    TeamStats,
+    TieState,
+    VarReview,
+)
+
+SHOOTOUT_ROUNDS = 5
+
+
+def new_tie(tie_id: str) -> TieState:
+    """A tie nobody has scheduled yet."""
+    return TieState(tie_id=tie_id)
+
+
+def fold(events: Iterable[MatchEvent], state: TieState) -> TieState:
+    """Every event folded into ``state`` in order (``reduce(evolve, events, state)``)."""
+    return reduce(evolve, events, state)
+
+
+def evolve(tie: TieState, event: MatchEvent) -> TieState:
+    """The tie after ``event``. A duplicate returns ``tie`` itself; a rule broken raises."""
+    if event.tie_id != tie.tie_id:
+        raise WrongTie(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="tie_id",
+            detail=f"event of tie {event.tie_id!r} folded into tie {tie.tie_id!r}",
+        )
+    leg = tie.leg_for_match(event.match_id)
+    if leg is None:
+        if not isinstance(event, MatchScheduled):
+            raise UnknownMatch(
+                event_id=event.event_id,
+                match_id=event.match_id,
+                field="match_id",
+                detail=f"match not scheduled in tie {tie.tie_id!r}",
+            )
+        return _with_leg(tie, _first_schedule(tie, event), event)
+    assert tie.rules is not None  # a tie with a leg has rules
+    if _is_duplicate(leg, event):
+        return tie
+    return _with_leg(tie, _accept(leg, event, tie.rules), event)
+
+
+# -- the tie around its legs -------------------------------------------------------------
+
+
+def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
+    legs = sorted(
+        (*(old for old in tie.legs if old.match_id != leg.match_id), leg), key=lambda m: m.leg
+    )
+    first = legs[0]
+    teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
+    rules = tie.rules or _rules_of(leg)
+    now = standing(rules, teams, legs)
+    if now.status is Status.FINISHED and rules.is_knockout and now.winner is None:
+        raise InvalidPeriodTransition(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="type",
+            detail=f"tie {tie.tie_id!r} cannot end level under rules {rules.name!r}",
+        )
+    return TieState(
+        tie_id=tie.tie_id,
+        teams=teams,
+        rules=rules,
+        status=now.status,
+        aggregate=now.aggregate,
+        away_goals=now.away_goals,
+        advancing=now.advancing,
+        reason=now.reason,
+        goals_needed=now.goals_needed,
+        winner=now.winner,
+        legs=tuple(legs),
+        version=tie.version + 1,
+    )
+
+
+def _rules_of(leg: MatchState) -> TieRules:
+    schedule = leg.timeline[0]
+    assert isinstance(schedule, MatchScheduled)
+    return schedule.tie_rules
+
+
+def _first_schedule(tie: TieState, event: MatchScheduled) -> MatchState:
+    rules = event.tie_rules
+
+    def conflict(field: str, detail: str) -> ScheduleConflict:
+        return ScheduleConflict(
+            event_id=event.event_id, match_id=event.match_id, field=field, detail=detail
+        )
+
+    if tie.rules is not None and tie.rules != rules:
+        raise conflict("rules", f"tie plays under {tie.rules.name!r}, not {rules.name!r}")
+    if event.leg > rules.legs:
+        raise conflict("leg", f"leg {event.leg} of a {rules.legs}-leg tie")
+    if any(leg.leg == event.leg for leg in tie.legs):
+        raise conflict("leg", f"leg {event.leg} is already scheduled")
+    if event.home == event.away:
+        raise conflict("away", f"{event.home!r} cannot play itself")
+    if tie.teams:
+        expected = tie.teams if event.leg == 1 else tuple(reversed(tie.teams))
+        if (event.home, event.away) != expected:
+            raise conflict("home", f"leg {event.leg} is {expected[0]} v {expected[1]}")
+    return _scheduled(event)
+
+
+def _scheduled(event: MatchScheduled) -> MatchState:
+    teams = (event.home, event.away)
+    return MatchState(
+        match_id=event.match_id,
+        tie_id=event.tie_id,
+        leg=event.leg,
+        home=event.home,
+        away=event.away,
+        competition=event.competition,
+        venue=event.venue,
+        kickoff=event.kickoff,
+        score=dict.fromkeys(teams, 0),
+        stats={team: TeamStats() for team in teams},
+        last_seq=event.seq,
+        timeline=(event,),
+    )
+
+
+# -- acceptance: duplicates, order, gaps and cancellations -------------------------------
+
+
+def _is_duplicate(leg: MatchState, event: MatchEvent) -> bool:
+    """True for an event already applied (same id, or same seq with the same content)."""
+    if leg.has_event(event.event_id):
+        return True
+    applied = leg.event_at_seq(event.seq)
+    if applied is None:
+        return False
+    if applied.model_dump(exclude={"event_id"}) == event.model_dump(exclude={"event_id"}):
+        return True
+    raise OutOfOrderEvent(
+        event_id=event.event_id, match_id=event.match_id, expected=leg.last_seq + 1, got=event.seq
+    )
+
+
+def _in_gap(leg: MatchState, seq: int) -> bool:
+    return any(gap.after < seq < gap.before for gap in leg.seq_gaps)
+
+
+def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
+    is_late = event.seq < leg.last_seq
+    if is_late and not _in_gap(leg, event.seq):
+        raise OutOfOrderEvent(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            expected=leg.last_seq + 1,
+            got=event.seq,
+        )
+    target = cancelled_event_id(event)
+    if target is not None:
+        _check_cancellable(leg, event, target)
+    if is_late or target is not None:
+        timeline = tuple(sorted((*leg.timeline, event), key=lambda e: e.seq))
+        return _refold(timeline, rules)
+    gaps = leg.seq_gaps
+    if event.seq > leg.last_seq + 1:
+        gaps = (*gaps, SeqGap(after=leg.last_seq, before=event.seq))
+    applied = _apply(leg, event, rules)
+    return applied.model_copy(
+        update={"timeline": (*leg.timeline, event), "last_seq": event.seq, "seq_gaps": gaps}
+    )
+
+
+def _check_cancellable(leg: MatchState, event: MatchEvent, target_id: str) -> None:
+    target = leg.event_by_id(target_id)
+    field = {
+        "event_retracted": "retracted_event_id",
+        "goal_disallowed": "goal_event_id",
+    }.get(event.type, "subject_event_id")
+
+    def refuse(detail: str) -> UnknownEventReference:
+        return UnknownEventReference(
+            event_id=event.event_id, match_id=event.match_id, field=field, detail=detail
+        )
+
+    if target is None:
+        raise refuse(f"no event {target_id!r} was accepted in this match")
+    if isinstance(target, MatchScheduled | EventRetracted):
+        raise refuse(f"a {target.type} event cannot be cancelled")
+    if isinstance(event, GoalDisallowed) and not (
+        isinstance(target, GoalScored) and target.team == event.team
+    ):
+        raise refuse(f"event {target_id!r} is not a goal by {event.team!r}")
+
+
+def _refold(timeline: tuple[MatchEvent, ...], rules: TieRules) -> MatchState:
+    """The match rebuilt from its timeline, leaving out every cancelled event's effect."""
+    retracted = {e.retracted_event_id for e in timeline if isinstance(e, EventRetracted)}
+    cancelled = set(retracted)
+    for event in timeline:
+        target = cancelled_event_id(event)
+        if target is not None and event.event_id not in retracted:
+            cancelled.add(target)
+    schedule, *rest = timeline
+    assert isinstance(schedule, MatchScheduled)
+    match = _scheduled(schedule)
+    gaps: list[SeqGap] = []
+    for event in rest:
+        if event.seq > match.last_seq + 1:
+            gaps.append(SeqGap(after=match.last_seq, before=event.seq))
+        if event.event_id not in cancelled:
+            match = _apply(match, event, rules)
+        match = match.model_copy(update={"last_seq": event.seq})
+    return match.model_copy(
+        update={
+            "timeline": timeline,
+            "seq_gaps": tuple(gaps),
+            "cancelled": tuple(e.event_id for e in timeline if e.event_id in cancelled),
+        }
+    )
+
+
+# -- effects of each event type ----------------------------------------------------------
+
+
+def _apply(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
+    """The match after one event's effect (rules checked before anything changes)."""
+    if not isinstance(event, MatchScheduled | EventRetracted):
+        match = _tick(match, event)
+    match event:
+        case MatchScheduled():
+            return _reschedule(match, event)
+        case PeriodStarted():
+            return _start_period(match, event, rules)
+        case PeriodEnded():
+            return _end_period(match, event)
+        case MatchEnded():
+            _require_started(match, event)
+            return match.model_copy(update={"status": Status.FINISHED, "is_period_running": False})
+        case GoalScored():
+            return _score_goal(match, event)
+        case GoalDisallowed():
+            _require_play(match, event, event.team)
+            return _bump(match, event.team, "disallowed_goals")
+        case OffsideCalled():
+            _require_play(match, event, event.team)
+            return _bump(match, event.team, "offsides")
+        case PenaltyAwarded():
+            _require_play(match, event, event.team)
+            return _bump(match, event.team, "penalties_awarded")
+        case PenaltyMissed():
+            _require_play(match, event, event.team)
+            return _bump(match, event.team, "penalties_missed")
+        case SaveMade():
+            _require_play(match, event, event.team)
+            return _bump(match, event.team, "saves")
+        case CardShown():
+            return _show_card(match, event)
+        case SubstitutionMade():
+            _require_team(match, event, event.team)
+            _require_started(match, event)
+            _require_not_ended(match, event)
+            return _bump(match, event.team, "substitutions")
+        case VarReviewStarted():
+            _require_started(match, event)
+            review = VarReview(
+                event_id=event.event_id,
+                about=event.about,
+                team=event.team,
+                subject_event_id=event.subject_event_id,
+            )
+            return match.model_copy(update={"var_reviews": (*match.var_reviews, review)})
+        case VarReviewDecided():
+            return _decide_var(match, event)
+        case ShootoutKickTaken():
+            return _take_kick(match, event)
+        case EventRetracted():
+            return match
+        case _:
+            assert_never(event)
+
+
+def _tick(match: MatchState, event: MatchEvent) -> MatchState:
+    """The clock moves to the event's minute."""
+    if event.minute is None or (
+        event.minute == match.minute and event.added_minute == match.added_minute
+    ):
+        return match
+    return match.model_copy(update={"minute": event.minute, "added_minute": event.added_minute})
+
+
+def _bump(match: MatchState, team: str, counter: str, by: int = 1) -> MatchState:
+    stats = {
+        name: (
+            old.model_copy(update={counter: getattr(old, counter) + by}) if name == team else old
+        )
+        for name, old in match.stats.items()
+    }
+    return match.model_copy(update={"stats": stats})
+
+
+def _require_team(match: MatchState, event: MatchEvent, team: str | None) -> None:
+    if team is not None and team not in match.teams:
+        raise UnknownTeam(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="team",
+            detail=f"{team!r} is not in {match.home} v {match.away}",
+        )
+
+
+def _require_started(match: MatchState, event: MatchEvent) -> None:
+    if match.status is Status.SCHEDULED:
+        raise PeriodNotRunning(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="type",
+            detail=f"{event.type} before kick-off",
+        )
+
+
+def _require_not_ended(match: MatchState, event: MatchEvent) -> None:
+    if match.status is Status.FINISHED:
+        raise MatchAlreadyEnded(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="type",
+            detail=f"{event.type} after the final whistle",
+        )
+
+
+def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
+    """Play events need a running period of open play (not the shootout)."""
+    _require_team(match, event, team)
+    _require_started(match, event)
+    _require_not_ended(match, event)
+    if not match.is_period_running or match.period is Period.PENALTY_SHOOTOUT:
+        where = "during the shootout" if match.is_period_running else "while the ball is dead"
+        raise PeriodNotRunning(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="type",
+            detail=f"{event.type} {where} (after {match.period or 'kick-off'})",
+        )
+
+
+def _reschedule(match: MatchState, event: MatchScheduled) -> MatchState:
+    """A later scheduling event may move kick-off or venue, not teams, leg or rules."""
+    original = match.timeline[0]
+    assert isinstance(original, MatchScheduled)
+    for field in ("home", "away", "leg", "rules"):
+        if getattr(event, field) != getattr(original, field):
+            raise ScheduleConflict(
+                event_id=event.event_id,
+                match_id=event.match_id,
+                field=field,
+                detail=f"cannot change {field} of a scheduled match",
+            )
+    if match.status is not Status.SCHEDULED:
+        raise ScheduleConflict(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="type",
+            detail="cannot reschedule a match that has kicked off",
+        )
+    return match.model_copy(
+        update={"venue": event.venue, "kickoff": event.kickoff, "competition": event.competition}
+    )
+
+
+def _next_periods(match: MatchState, rules: TieRules) -> tuple[Period, ...]:
+    is_decider = rules.is_knockout and match.leg == rules.legs
+    shootout = (Period.PENALTY_SHOOTOUT,) if is_decider and rules.penalties else ()
+    match match.period:
+        case None:
+            return (Period.FIRST_HALF,)
+        case Period.FIRST_HALF:
+            return (Period.SECOND_HALF,)
+        case Period.SECOND_HALF:
+            if is_decider and rules.extra_time:
+                return (Period.EXTRA_TIME_FIRST_HALF,)
+            return shootout
+        case Period.EXTRA_TIME_FIRST_HALF:
+            return (Period.EXTRA_TIME_SECOND_HALF,)
+        case Period.EXTRA_TIME_SECOND_HALF:
+            return shootout
+        case Period.PENALTY_SHOOTOUT:
+            return ()
+        case _:
+            assert_never(match.period)
+
+
+def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> MatchState:
+    _require_not_ended(match, event)
+
+    def refuse(detail: str) -> InvalidPeriodTransition:
+        return InvalidPeriodTransition(
+            event_id=event.event_id, match_id=event.match_id, field="period", detail=detail
+        )
+
+    if match.is_period_running:
+        raise refuse(f"{event.period} started while {match.period} is still running")
+    allowed = _next_periods(match, rules)
+    if event.period not in allowed:
+        expected = " or ".join(allowed) or "nothing more"
+        raise refuse(
+            f"{event.period} cannot follow {match.period or 'kick-off'} under "
+            f"{rules.name!r} (expected {expected})"
+        )
+    update: dict[str, object] = {
+        "status": Status.LIVE,
+        "period": event.period,
+        "is_period_running": True,
+    }
+    if event.period is Period.PENALTY_SHOOTOUT:
+        update["shootout"] = Shootout(score=dict.fromkeys(match.teams, 0))
+    return match.model_copy(update=update)
+
+
+def _end_period(match: MatchState, event: PeriodEnded) -> MatchState:
+    if not match.is_period_running or event.period != match.period:
+        raise InvalidPeriodTransition(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="period",
+            detail=f"{event.period} ended but the period running is {match.period or 'none'}"
+            if match.is_period_running
+            else f"{event.period} ended but no period is running",
+        )
+    return match.model_copy(update={"is_period_running": False})
+
+
+def _score_goal(match: MatchState, event: GoalScored) -> MatchState:
+    _require_play(match, event, event.team)
+    assert match.period is not None
+    is_own_goal = event.kind is GoalKind.OWN_GOAL
+    credited = match.opponent(event.team) if is_own_goal else event.team
+    goal = Goal(
+        event_id=event.event_id,
+        team=credited,
+        scorer=event.scorer,
+        assist=event.assist,
+        period=event.period or match.period,
+        minute=event.minute,
+        added_minute=event.added_minute,
+        kind=event.kind,
+        body_part=event.body_part,
+        is_deflected=event.is_deflected,
+    )
+    score = {team: goals + (team == credited) for team, goals in match.score.items()}
+    match = match.model_copy(update={"score": score, "goals": (*match.goals, goal)})
+    match = _bump(match, credited, "goals")
+    if is_own_goal:
+        match = _bump(match, event.team, "own_goals")
+    if event.kind is GoalKind.PENALTY:
+        match = _bump(match, event.team, "penalties_scored")
+    return match
+
+
+def _show_card(match: MatchState, event: CardShown) -> MatchState:
+    _require_team(match, event, event.team)
+    _require_started(match, event)
+    if event.card is CardType.YELLOW:
+        return _bump(match, event.team, "yellow_cards")
+    if event.card is CardType.SECOND_YELLOW:
+        match = _bump(match, event.team, "yellow_cards")
+    dismissal = Dismissal(
+        event_id=event.event_id,
+        team=event.team,
+        player=event.player,
+        card=event.card,
+        minute=event.minute,
+        added_minute=event.added_minute,
+    )
+    match = match.model_copy(update={"sent_off": (*match.sent_off, dismissal)})
+    return _bump(match, event.team, "red_cards")
+
+
+def _decide_var(match: MatchState, event: VarReviewDecided) -> MatchState:
+    _require_team(match, event, event.team)
+    _require_started(match, event)
+    reviews = list(match.var_reviews)
+    open_index = next(
+        (
+            i
+            for i in range(len(reviews) - 1, -1, -1)
+            if reviews[i].outcome is None
+            and reviews[i].about is event.about
+            and reviews[i].subject_event_id in (None, event.subject_event_id)
+        ),
+        None,
+    )
+    decided = VarReview(
+        event_id=event.event_id,
+        about=event.about,
+        team=event.team,
+        subject_event_id=event.subject_event_id,
+        outcome=event.outcome,
+    )
+    if open_index is None:
+        reviews.append(decided)
+    else:
+        reviews[open_index] = decided
+    match = match.model_copy(update={"var_reviews": tuple(reviews)})
+    subject = match.event_by_id(event.subject_event_id) if event.subject_event_id else None
+    if event.outcome is VarOutcome.OVERTURNED and isinstance(subject, GoalScored):
+        match = _bump(match, subject.team, "disallowed_goals")
+    return match
+
+
+def _take_kick(match: MatchState, event: ShootoutKickTaken) -> MatchState:
+    _require_team(match, event, event.team)
+    _require_not_ended(match, event)
+
+    def refuse(field: str, detail: str) -> ShootoutViolation:
+        return ShootoutViolation(
+            event_id=event.event_id, match_id=event.match_id, field=field, detail=detail
+        )
+
+    shootout = match.shootout
+    if shootout is None or not match.is_period_running:
+        raise PeriodNotRunning(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="type",
+            detail="shootout kick while no shootout is running",
+        )
+    if shootout.winner is not None:
+        raise refuse("type", f"the shootout was already won by {shootout.winner}")
+    if shootout.kicks:
+        first = shootout.kicks[0].team
+        expected = first if len(shootout.kicks) % 2 == 0 else match.opponent(first)
+        if event.team != expected:
+            raise refuse("team", f"{expected} are due to kick, not {event.team}")
+    kick = ShootoutKick(
+        event_id=event.event_id, team=event.team, taker=event.taker, outcome=event.outcome
+    )
+    kicks = (*shootout.kicks, kick)
+    score = {
+        team: goals + (team == event.team and event.outcome is KickOutcome.SCORED)
+        for team, goals in shootout.score.items()
+    }
+    winner = _shootout_winner(kicks, score, match.teams)
+    return match.model_copy(update={"shootout": Shootout(kicks=kicks, score=score, winner=winner)})
+
+
+def _shootout_winner(
+    kicks: tuple[ShootoutKick, ...], score: dict[str, int], teams: tuple[str, str]
+) -> str | None:
+    """The winner once the other side cannot catch up (early) or after a sudden-death round."""
+    taken = {team: sum(1 for kick in kicks if kick.team == team) for team in teams}
+    first, second = teams
+    if max(taken.values()) <= SHOOTOUT_ROUNDS:
+        left = {team: SHOOTOUT_ROUNDS - taken[team] for team in teams}
+        if score[first] > score[second] + left[second]:
+            return first
+        if score[second] > score[first] + left[first]:
+            return second
+        return None
+    if taken[first] == taken[second] and score[first] != score[second]:
+        return first if score[first] > score[second] else second
+    return None

@@ -1,0 +1,147 @@
+"""Who goes through if the tie ended now, why, and what the other side needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from tracker.events import Period
+from tracker.rules import TieRules
+from tracker.state import MatchState, Reason, Status
+
+
+class Standing(NamedTuple):
+    status: Status
+    aggregate: dict[str, int]
+    away_goals: dict[str, int] | None
+    advancing: str | None
+    reason: Reason | None
+    goals_needed: dict[str, int]
+    winner: str | None
+
+
+def _counts_as_away_goal(rules: TieRules, period: Period | None) -> bool:
+    if period is None or period.is_regulation:
+        return True
+    return period.is_extra_time and rules.away_goals_in_extra_time
+
+
+def _away_goals(
+    rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState]
+) -> dict[str, int]:
+    away = dict.fromkeys(teams, 0)
+    for leg in legs:
+        for goal in leg.goals:
+            if goal.team == leg.away and _counts_as_away_goal(rules, goal.period):
+                away[goal.team] += 1
+    return away
+
+
+def _leader(
+    rules: TieRules,
+    teams: Sequence[str],
+    aggregate: dict[str, int],
+    away_goals: dict[str, int] | None,
+) -> tuple[str | None, Reason | None]:
+    """The side ahead on aggregate, then on away goals; (None, None) when level on both."""
+    first, second = teams
+    if aggregate[first] != aggregate[second]:
+        return (first if aggregate[first] > aggregate[second] else second), Reason.AGGREGATE
+    if away_goals is not None and away_goals[first] != away_goals[second]:
+        return (first if away_goals[first] > away_goals[second] else second), Reason.AWAY_GOALS
+    return None, None
+
+
+def _when_level(rules: TieRules, decider: MatchState | None) -> tuple[str | None, Reason]:
+    """Advancing side and reason of a tie level on aggregate (and away goals)."""
+    if decider is None or decider.status is Status.SCHEDULED:
+        return None, Reason.LEVEL
+    shootout = decider.shootout
+    if shootout is not None and shootout.kicks:
+        first, second = decider.teams
+        home_kicks, away_kicks = shootout.score[first], shootout.score[second]
+        if shootout.winner is not None:
+            return shootout.winner, Reason.PENALTIES
+        if home_kicks != away_kicks:
+            return (first if home_kicks > away_kicks else second), Reason.PENALTIES
+        return None, Reason.PENALTIES
+    in_extra_time = decider.period is not None and decider.period.is_extra_time
+    if rules.extra_time and not in_extra_time:
+        return None, Reason.EXTRA_TIME
+    if rules.penalties:
+        return None, Reason.PENALTIES
+    return None, Reason.LEVEL
+
+
+def _current_leg_teams(
+    teams: Sequence[str], legs: Sequence[MatchState], rules: TieRules
+) -> tuple[MatchState | None, str]:
+    """The leg being played or next to be played, and its away team."""
+    by_number = {leg.leg: leg for leg in legs}
+    for number in range(1, rules.legs + 1):
+        leg = by_number.get(number)
+        if leg is None or leg.status is not Status.FINISHED:
+            away = leg.away if leg is not None else teams[1 if number == 1 else 0]
+            return leg, away
+    last = by_number[rules.legs]
+    return last, last.away
+
+
+def _goals_needed(
+    rules: TieRules,
+    teams: Sequence[str],
+    legs: Sequence[MatchState],
+    aggregate: dict[str, int],
+    away_goals: dict[str, int] | None,
+    advancing: str | None,
+) -> dict[str, int]:
+    """Fewest goals each side not going through needs, in the current leg, to go through
+    outright (on aggregate or away goals, without extra time or penalties)."""
+    leg, away_team = _current_leg_teams(teams, legs, rules)
+    period = leg.period if leg is not None else None
+    is_away_goal = away_goals is not None and _counts_as_away_goal(rules, period)
+    needed: dict[str, int] = {}
+    for team in teams:
+        if team == advancing:
+            continue
+        goals = 1
+        while True:
+            new_aggregate = {**aggregate, team: aggregate[team] + goals}
+            new_away = away_goals
+            if away_goals is not None and is_away_goal and team == away_team:
+                new_away = {**away_goals, team: away_goals[team] + goals}
+            if _leader(rules, teams, new_aggregate, new_away)[0] == team:
+                needed[team] = goals
+                break
+            goals += 1
+    return needed
+
+
+def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState]) -> Standing:
+    """The tie's derived fields from its legs, as if it ended now."""
+    aggregate = dict.fromkeys(teams, 0)
+    for leg in legs:
+        for team, goals in leg.score.items():
+            aggregate[team] += goals
+    away_goals = _away_goals(rules, teams, legs) if rules.away_goals and rules.legs == 2 else None
+    started = any(leg.status is not Status.SCHEDULED for leg in legs)
+    ongoing = Status.LIVE if started else Status.SCHEDULED
+    decider = next((leg for leg in legs if leg.leg == rules.legs), None)
+    # The tie is over when every leg is: with legs interleaved, leg 2 may end first.
+    decider_done = len(legs) == rules.legs and all(leg.status is Status.FINISHED for leg in legs)
+    is_shootout = decider is not None and decider.period is Period.PENALTY_SHOOTOUT
+
+    if not rules.is_knockout:
+        status = Status.FINISHED if decider_done else ongoing
+        return Standing(status, aggregate, away_goals, None, None, {}, None)
+
+    advancing, reason = _leader(rules, teams, aggregate, away_goals)
+    if advancing is None:
+        advancing, reason = _when_level(rules, decider)
+    shootout_winner = decider.shootout.winner if decider and decider.shootout else None
+    winner = shootout_winner or (advancing if decider_done else None)
+    status = Status.FINISHED if winner is not None or decider_done else ongoing
+    needed: dict[str, int] = {}
+    if status is not Status.FINISHED and not is_shootout:
+        needed = _goals_needed(rules, teams, legs, aggregate, away_goals, advancing)
+    return Standing(status, aggregate, away_goals, advancing, reason, needed, winner)

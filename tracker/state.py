@@ -1,0 +1,191 @@
+"""Live state of a match and of a tie: frozen models whose JSON is the public contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from tracker.events import (
+    BodyPart,
+    CardType,
+    GoalKind,
+    KickOutcome,
+    MatchEvent,
+    Period,
+    VarOutcome,
+    VarSubject,
+    clock_text,
+)
+from tracker.rules import TieRules
+
+
+class Status(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    FINISHED = "finished"
+
+
+class Reason(StrEnum):
+    """Why ``advancing`` is who it is, as if the tie ended now."""
+
+    AGGREGATE = "aggregate"
+    AWAY_GOALS = "away_goals"
+    EXTRA_TIME = "extra_time"  # level: extra time to come
+    PENALTIES = "penalties"  # level: a shootout to come, or the shootout decides
+    LEVEL = "level"  # level and nothing (yet) to break it
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TeamStats(_Frozen):
+    goals: int = 0
+    own_goals: int = 0
+    saves: int = 0
+    offsides: int = 0
+    penalties_awarded: int = 0
+    penalties_scored: int = 0
+    penalties_missed: int = 0
+    disallowed_goals: int = 0
+    yellow_cards: int = 0
+    red_cards: int = 0
+    substitutions: int = 0
+
+
+class Goal(_Frozen):
+    """A goal that stands. ``team`` is the team it counts for (the opponent, for an own goal)."""
+
+    event_id: str
+    team: str
+    scorer: str | None
+    assist: str | None
+    period: Period
+    minute: int | None
+    added_minute: int | None
+    kind: GoalKind
+    body_part: BodyPart | None
+    is_deflected: bool
+
+
+class Dismissal(_Frozen):
+    event_id: str
+    team: str
+    player: str | None
+    card: CardType
+    minute: int | None
+    added_minute: int | None
+
+
+class ShootoutKick(_Frozen):
+    event_id: str
+    team: str
+    taker: str | None
+    outcome: KickOutcome
+
+
+class Shootout(_Frozen):
+    """Kicks from the penalty mark: five each, then sudden death; may end early."""
+
+    kicks: tuple[ShootoutKick, ...] = ()
+    score: dict[str, int]
+    winner: str | None = None
+
+
+class VarReview(_Frozen):
+    event_id: str
+    about: VarSubject
+    team: str | None
+    subject_event_id: str | None
+    outcome: VarOutcome | None = None
+
+
+class SeqGap(_Frozen):
+    """Sequence numbers ``after``+1 .. ``before``-1 of a match were never received."""
+
+    after: int
+    before: int
+
+
+class MatchState(_Frozen):
+    """One match (one leg): score, clock, stats and the timeline of accepted events."""
+
+    match_id: str
+    tie_id: str
+    leg: int
+    home: str
+    away: str
+    competition: str | None = None
+    venue: str | None = None
+    kickoff: datetime | None = None
+    status: Status = Status.SCHEDULED
+    period: Period | None = None
+    is_period_running: bool = False
+    minute: int | None = None
+    added_minute: int | None = None
+    score: dict[str, int]
+    stats: dict[str, TeamStats]
+    goals: tuple[Goal, ...] = ()
+    sent_off: tuple[Dismissal, ...] = ()
+    shootout: Shootout | None = None
+    var_reviews: tuple[VarReview, ...] = ()
+    last_seq: int
+    seq_gaps: tuple[SeqGap, ...] = ()
+    cancelled: tuple[str, ...] = ()
+    timeline: tuple[MatchEvent, ...] = ()
+
+    _by_seq: dict[int, MatchEvent] | None = PrivateAttr(default=None)
+    _ids: frozenset[str] | None = PrivateAttr(default=None)
+
+    @property
+    def teams(self) -> tuple[str, str]:
+        return (self.home, self.away)
+
+    def opponent(self, team: str) -> str:
+        return self.away if team == self.home else self.home
+
+    def event_at_seq(self, seq: int) -> MatchEvent | None:
+        if self._by_seq is None:
+            self._by_seq = {event.seq: event for event in self.timeline}
+        return self._by_seq.get(seq)
+
+    def has_event(self, event_id: str) -> bool:
+        if self._ids is None:
+            self._ids = frozenset(event.event_id for event in self.timeline)
+        return event_id in self._ids
+
+    def event_by_id(self, event_id: str) -> MatchEvent | None:
+        return next((e for e in self.timeline if e.event_id == event_id), None)
+
+    @property
+    def clock(self) -> str:
+        return clock_text(self.minute, self.added_minute)
+
+
+class TieState(_Frozen):
+    """A tie (one or two legs) as if it ended now: the public JSON contract of `tie-scores`."""
+
+    tie_id: str
+    teams: tuple[str, ...] = ()
+    rules: TieRules | None = None
+    status: Status = Status.SCHEDULED
+    aggregate: dict[str, int] = {}
+    away_goals: dict[str, int] | None = None
+    advancing: str | None = None
+    reason: Reason | None = None
+    goals_needed: dict[str, int] = {}
+    winner: str | None = None
+    legs: tuple[MatchState, ...] = ()
+    version: int = 0
+
+    def leg_for_match(self, match_id: str) -> MatchState | None:
+        return next((leg for leg in self.legs if leg.match_id == match_id), None)
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> TieState:
+        return cls.model_validate_json(data)
