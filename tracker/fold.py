@@ -304,6 +304,10 @@ def _apply(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
             return _bump(match, event.team, "penalties_missed")
         case SaveMade():
             _require_play(match, event, event.team)
+            if event.goalkeeper is not None:
+                saves = dict(match.keeper_saves)
+                saves[event.goalkeeper] = saves.get(event.goalkeeper, 0) + 1
+                match = match.model_copy(update={"keeper_saves": saves})
             return _bump(match, event.team, "saves")
         case CardShown():
             return _show_card(match, event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict
 
 from tracker.events import (
     BodyPart,
@@ -128,6 +128,7 @@ class MatchState(_Frozen):
     score: dict[str, int]
     stats: dict[str, TeamStats]
     goals: tuple[Goal, ...] = ()
+    keeper_saves: dict[str, int] = {}
     sent_off: tuple[Dismissal, ...] = ()
     shootout: Shootout | None = None
     var_reviews: tuple[VarReview, ...] = ()
@@ -135,9 +136,6 @@ class MatchState(_Frozen):
     seq_gaps: tuple[SeqGap, ...] = ()
     cancelled: tuple[str, ...] = ()
     timeline: tuple[MatchEvent, ...] = ()
-
-    _by_seq: dict[int, MatchEvent] | None = PrivateAttr(default=None)
-    _ids: frozenset[str] | None = PrivateAttr(default=None)
 
     @property
     def teams(self) -> tuple[str, str]:
@@ -147,14 +145,12 @@ class MatchState(_Frozen):
         return self.away if team == self.home else self.home
 
     def event_at_seq(self, seq: int) -> MatchEvent | None:
-        if self._by_seq is None:
-            self._by_seq = {event.seq: event for event in self.timeline}
-        return self._by_seq.get(seq)
+        if seq > self.last_seq:
+            return None
+        return next((e for e in reversed(self.timeline) if e.seq == seq), None)
 
     def has_event(self, event_id: str) -> bool:
-        if self._ids is None:
-            self._ids = frozenset(event.event_id for event in self.timeline)
-        return event_id in self._ids
+        return any(e.event_id == event_id for e in reversed(self.timeline))
 
     def event_by_id(self, event_id: str) -> MatchEvent | None:
         return next((e for e in self.timeline if e.event_id == event_id), None)

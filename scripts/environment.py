@@ -1,0 +1,57 @@
+"""Fresh-machine set-up: a project virtualenv with everything installed, then a re-run inside it.
+
+Standard library only, so `python3 scripts/demo.py` and `python3 scripts/test.py` work on a
+machine that has nothing but Python 3.11+ and the package registries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("TRACKER_VENV", ROOT / ".venv"))
+EXTRAS = "dev,providers,rocksdb"
+
+
+def _venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def _wanted_stamp() -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    return f"{digest} [{EXTRAS}]"
+
+
+def _is_installed() -> bool:
+    stamp = VENV / ".tracker-installed"
+    return stamp.exists() and stamp.read_text() == _wanted_stamp()
+
+
+def _install() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("this project needs Python 3.11 or newer")
+    if not _venv_python().exists():
+        print(f"setting up {VENV} ...", file=sys.stderr, flush=True)
+        venv.create(VENV, with_pip=True)
+    print("installing the project and its dependencies ...", file=sys.stderr, flush=True)
+    pip = [str(_venv_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[{EXTRAS}]"], check=True)
+    (VENV / ".tracker-installed").write_text(_wanted_stamp())
+
+
+def ensure_project_env() -> None:
+    """Return when running inside the installed project venv; otherwise install it (first run
+    only, or after pyproject.toml changed) and re-run the calling script inside it."""
+    inside = Path(sys.prefix).resolve() == VENV.resolve()
+    if inside and _is_installed():
+        return
+    if not _is_installed():
+        _install()
+    python = str(_venv_python())
+    os.execv(python, [python, *sys.argv])

@@ -1,0 +1,65 @@
+"""Plain-text views of a tie for terminals and logs (the rich scoreboard builds on these)."""
+
+from __future__ import annotations
+
+from tracker.moments import short_name, standing_text
+from tracker.state import MatchState, TieState
+
+
+def leg_line(leg: MatchState) -> str:
+    """``Leg 2  Inter Miami 2-1 LAFC  61' second half``."""
+    score = f"{leg.home} {leg.score[leg.home]}-{leg.score[leg.away]} {leg.away}"
+    if leg.shootout is not None and leg.shootout.kicks:
+        kicks = leg.shootout.score
+        score += f" ({kicks[leg.home]}-{kicks[leg.away]} pens)"
+    where = leg.status.value
+    if leg.status.value == "live" and leg.period is not None:
+        state = "" if leg.is_period_running else ", break after"
+        where = f"{leg.clock} {leg.period.value.replace('_', ' ')}{state}".strip()
+    return f"Leg {leg.leg}  {score}  [{where}]"
+
+
+def goal_lines(leg: MatchState) -> list[str]:
+    lines = []
+    for goal in leg.goals:
+        who = goal.scorer or "unknown scorer"
+        notes = [f"assist {short_name(goal.assist)}"] if goal.assist else []
+        if goal.kind.value in ("penalty", "own_goal"):
+            notes.append(goal.kind.value.replace("_", " "))
+        if goal.is_deflected:
+            notes.append("deflected")
+        extra = f" ({', '.join(notes)})" if notes else ""
+        clock = goal.minute is not None and f"{goal.minute}" + (
+            f"+{goal.added_minute}" if goal.added_minute else ""
+        )
+        lines.append(f"  {clock or '?'}' {who} [{goal.team}]{extra}")
+    return lines
+
+
+def summary(tie: TieState) -> str:
+    """A few lines a person can read: legs, aggregate, who goes through and what is needed."""
+    if not tie.legs:
+        return f"Tie {tie.tie_id}: nothing scheduled yet"
+    rules = tie.rules.name if tie.rules else "?"
+    out = [f"Tie {tie.tie_id} ({rules}) - {tie.status.value}, version {tie.version}"]
+    for leg in tie.legs:
+        out.append(leg_line(leg))
+        out.extend(goal_lines(leg))
+        if leg.keeper_saves:
+            saves = ", ".join(f"{short_name(k)} {n}" for k, n in leg.keeper_saves.items())
+            out.append(f"  saves: {saves}")
+    first, second = tie.teams
+    if tie.rules is not None and tie.rules.legs == 2:
+        line = f"Aggregate: {first} {tie.aggregate[first]}-{tie.aggregate[second]} {second}"
+        if tie.away_goals is not None:
+            line += f" (away goals {tie.away_goals[first]}-{tie.away_goals[second]})"
+        out.append(line)
+    standing = standing_text(tie)
+    if standing:
+        out.append(f"Now: {standing}")
+    if tie.goals_needed:
+        needs = ", ".join(f"{team} need {n}" for team, n in tie.goals_needed.items())
+        out.append(f"To go through outright: {needs}")
+    if tie.winner:
+        out.append(f"Winner: {tie.winner}")
+    return "\n".join(out)

@@ -1,0 +1,48 @@
+"""`replay.py --file`: the offline replay of match files, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_replay_at_61_shows_lafc_through_on_away_goals(script, seed_files):
+    done = script("replay.py", "--file", *map(str, seed_files), "--at", "61", "--json")
+    assert done.returncode == 0, done.stderr
+    tie = json.loads(done.stdout)
+    assert tie["aggregate"] == {"LAFC": 2, "Inter Miami": 2}
+    assert (tie["advancing"], tie["reason"]) == ("LAFC", "away_goals")
+    assert tie["goals_needed"] == {"Inter Miami": 1}
+
+
+def test_replay_to_the_end_reads_as_a_summary(script, seed_files):
+    done = script("replay.py", "--file", *map(str, seed_files))
+    assert done.returncode == 0, done.stderr
+    assert "Leg 2  Inter Miami 3-1 LAFC" in done.stdout
+    assert "Winner: Inter Miami" in done.stdout
+    assert "saves: Ustari 2" in done.stdout
+
+
+def test_replay_names_a_leg_and_stoppage_time(script, seed_files):
+    leg1 = json.loads(script("replay.py", "--file", *map(str, seed_files), "--at", "1:30",
+                             "--json").stdout)
+    assert [leg["leg"] for leg in leg1["legs"]] == [1]
+    end = json.loads(script("replay.py", "--file", *map(str, seed_files), "--at", "90+3",
+                            "--json").stdout)
+    assert end["winner"] == "Inter Miami"
+
+
+def test_a_bad_line_is_reported_with_file_line_and_field(script, seed_files, tmp_path):
+    lines = seed_files[1].read_text().splitlines()
+    lines[2] = lines[2].replace('"team": "LAFC"', '"team": 7')
+    bad = tmp_path / "leg2.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    done = script("replay.py", "--file", str(seed_files[0]), str(bad), "--json")
+    assert done.returncode == 1
+    assert f"{bad}:3: field 'team'" in done.stderr
+    assert json.loads(done.stdout)["aggregate"] == {"LAFC": 1, "Inter Miami": 3}
+
+
+def test_a_bad_minute_is_a_clear_usage_error(script, seed_files):
+    done = script("replay.py", "--file", str(seed_files[0]), "--at", "sixty")
+    assert done.returncode == 2
+    assert "invalid match clock 'sixty'" in done.stderr

@@ -1,0 +1,170 @@
+"""Properties of the fold over random valid ties (hypothesis)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.strategies import tie_streams
+from tracker import MatchEvent, TieState, TrackerError, fold, new_tie
+from tracker.events import (
+    CardShown,
+    EventRetracted,
+    GoalKind,
+    GoalScored,
+    MatchScheduled,
+    OffsideCalled,
+    SaveMade,
+    SubstitutionMade,
+)
+from tracker.rules import PRESETS
+
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
+
+
+def fold_all(events: list[MatchEvent]) -> TieState:
+    return fold(events, new_tie(events[0].tie_id))
+
+
+def outcome(tie: TieState) -> dict[str, Any]:
+    """What a fan sees of a tie, leaving out bookkeeping (version, timeline, seq)."""
+    legs = [
+        leg.model_dump(
+            include={
+                "score",
+                "stats",
+                "goals",
+                "sent_off",
+                "shootout",
+                "keeper_saves",
+                "status",
+                "period",
+            }
+        )
+        for leg in tie.legs
+    ]
+    return {
+        **tie.model_dump(
+            include={
+                "aggregate",
+                "away_goals",
+                "advancing",
+                "reason",
+                "goals_needed",
+                "winner",
+                "status",
+            }
+        ),
+        "legs": legs,
+    }
+
+
+@SETTINGS
+@given(tie_streams())
+def test_the_fold_is_deterministic(events):
+    assert fold_all(events).to_json() == fold_all(list(events)).to_json()
+
+
+@SETTINGS
+@given(tie_streams(), st.data())
+def test_duplicates_injected_anywhere_change_nothing(events, data):
+    noisy = list(events)
+    for _ in range(data.draw(st.integers(1, 10))):
+        original = data.draw(st.integers(0, len(events) - 1))
+        first_seen = noisy.index(events[original])
+        position = data.draw(st.integers(first_seen + 1, len(noisy)))
+        noisy.insert(position, events[original])
+    assert fold_all(noisy).to_json() == fold_all(events).to_json()
+
+
+@SETTINGS
+@given(tie_streams(), st.data())
+def test_snapshot_and_resume_equals_the_full_fold(events, data):
+    cut = data.draw(st.integers(1, len(events)))
+    snapshot = TieState.from_json(fold_all(events[:cut]).to_json())
+    assert fold(events[cut:], snapshot).to_json() == fold_all(events).to_json()
+
+
+RETRACTABLE = (GoalScored, CardShown, SaveMade, OffsideCalled, SubstitutionMade)
+
+
+@SETTINGS
+@given(tie_streams(), st.data())
+def test_retracting_an_event_equals_folding_without_it(events, data):
+    candidates = [e for e in events if isinstance(e, RETRACTABLE)]
+    if not candidates:
+        return
+    removed = data.draw(st.sampled_from(candidates))
+    last_seq = max(e.seq for e in events if e.match_id == removed.match_id)
+    retraction = EventRetracted(
+        event_id="correction-1",
+        tie_id=removed.tie_id,
+        match_id=removed.match_id,
+        seq=last_seq + 1,
+        retracted_event_id=removed.event_id,
+    )
+    try:
+        expected = outcome(fold_all([e for e in events if e is not removed]))
+    except TrackerError as refused:
+        # Without the event the stream breaks a rule (a knockout ending level): so must the
+        # correction, with the same error type.
+        try:
+            fold_all([*events, retraction])
+        except TrackerError as also:
+            assert type(also) is type(refused)
+            return
+        raise AssertionError("the retraction was accepted but the stream without it is not")
+    assert outcome(fold_all([*events, retraction])) == expected
+
+
+@SETTINGS
+@given(tie_streams())
+def test_the_aggregate_is_the_sum_of_the_leg_scores(events):
+    tie = fold_all(events)
+    for team in tie.teams:
+        assert tie.aggregate[team] == sum(leg.score[team] for leg in tie.legs)
+
+
+def reference_advancing(events: list[MatchEvent]) -> str | None:
+    """Brute force from the raw events: aggregate, then away goals (regulation time, or also
+    extra time where the rules say so), then the shootout."""
+    schedules = {e.match_id: e for e in events if isinstance(e, MatchScheduled)}
+    rules = next(iter(schedules.values())).tie_rules
+    goals: dict[str, int] = {}
+    away: dict[str, int] = {}
+    shootout: dict[str, int] = {}
+    for event in events:
+        match = schedules[event.match_id]
+        if isinstance(event, GoalScored):
+            own = event.kind is GoalKind.OWN_GOAL
+            team = (match.away if event.team == match.home else match.home) if own else event.team
+            goals[team] = goals.get(team, 0) + 1
+            counts = event.period in ("first_half", "second_half") or (
+                rules.away_goals_in_extra_time
+            )
+            if team == match.away and counts:
+                away[team] = away.get(team, 0) + 1
+        if event.type == "shootout_kick_taken" and event.outcome == "scored":
+            shootout[event.team] = shootout.get(event.team, 0) + 1
+    first = schedules[next(iter(schedules))]
+    a, b = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
+    for tally in (goals, away, shootout):
+        if tally.get(a, 0) != tally.get(b, 0):
+            return a if tally.get(a, 0) > tally.get(b, 0) else b
+    return None
+
+
+@SETTINGS
+@given(tie_streams(["concacaf-champions-cup-2025", "uefa-pre-2021"]), st.data())
+def test_advancing_agrees_with_a_brute_force_reference_of_the_away_goals_rules(events, data):
+    cut = data.draw(st.integers(1, len(events)))
+    prefix = events[:cut]
+    tie = fold_all(prefix)
+    assert PRESETS[tie.rules.name].away_goals
+    assert tie.advancing == reference_advancing(prefix)
