@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from environment import ROOT, ensure_project_env  # noqa: E402
+from environment import ROOT, ensure_project_env
 
 
 def main(argv: list[str] | None = None) -> int:

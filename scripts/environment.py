@@ -33,7 +33,7 @@ def _is_installed() -> bool:
 
 
 def _install() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs under any python3 before the venv
         sys.exit("this project needs Python 3.11 or newer")
     if not _venv_python().exists():
         print(f"setting up {VENV} ...", file=sys.stderr, flush=True)

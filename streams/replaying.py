@@ -20,9 +20,7 @@ class ReplayResult:
         return summary(tie)
 
 
-def fold_sourced(
-    events: Iterable[SourcedEvent], errors: list[LineError]
-) -> dict[str, TieState]:
+def fold_sourced(events: Iterable[SourcedEvent], errors: list[LineError]) -> dict[str, TieState]:
     """Fold events per tie; an event that breaks a rule is reported with its line and skipped."""
     ties: dict[str, TieState] = {}
     for sourced in events:

@@ -11,8 +11,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_script(name: str, *args: str, stdin: bytes | None = None, timeout: float = 120,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_script(
+    name: str,
+    *args: str,
+    stdin: bytes | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / name), *args],
         input=stdin.decode() if stdin is not None else None,

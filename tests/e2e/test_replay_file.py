@@ -23,11 +23,13 @@ def test_replay_to_the_end_reads_as_a_summary(script, seed_files):
 
 
 def test_replay_names_a_leg_and_stoppage_time(script, seed_files):
-    leg1 = json.loads(script("replay.py", "--file", *map(str, seed_files), "--at", "1:30",
-                             "--json").stdout)
+    leg1 = json.loads(
+        script("replay.py", "--file", *map(str, seed_files), "--at", "1:30", "--json").stdout
+    )
     assert [leg["leg"] for leg in leg1["legs"]] == [1]
-    end = json.loads(script("replay.py", "--file", *map(str, seed_files), "--at", "90+3",
-                            "--json").stdout)
+    end = json.loads(
+        script("replay.py", "--file", *map(str, seed_files), "--at", "90+3", "--json").stdout
+    )
     assert end["winner"] == "Inter Miami"
 
 

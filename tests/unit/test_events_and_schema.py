@@ -69,8 +69,17 @@ def test_the_seed_files_validate_against_the_schema(seed_files):
 
 def test_the_domain_imports_nothing_but_the_standard_library_and_pydantic():
     allowed = {"pydantic", "tracker", "__future__"}
-    stdlib = {"collections", "dataclasses", "datetime", "enum", "functools", "itertools",
-              "re", "typing", "abc"}
+    stdlib = {
+        "collections",
+        "dataclasses",
+        "datetime",
+        "enum",
+        "functools",
+        "itertools",
+        "re",
+        "typing",
+        "abc",
+    }
     for path in (ROOT / "tracker").rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

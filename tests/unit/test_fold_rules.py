@@ -217,8 +217,8 @@ def test_periods_follow_the_football_order():
         evolve(tie, leg1.ends("second_half", 90))
 
 
-def test_no_extra_time_in_a_first_leg_or_under_concacaf_rules():
-    leg1, leg2 = leg_feeds()
+def test_no_extra_time_in_a_first_leg():
+    leg1, _ = leg_feeds()
     tie = fold(
         [
             leg1.scheduled(),
