@@ -1,0 +1,46 @@
+"""Worker and script settings: one object, read from environment variables with defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_BROKER = "kafka://127.0.0.1:9092"
+
+
+class Settings(BaseModel):
+    """Every knob of the worker. Environment variable names are in each field's alias."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    broker: str = Field(DEFAULT_BROKER, alias="KAFKA_BROKER", description="Kafka bootstrap URL")
+    app_id: str = Field("tracker", alias="TRACKER_APP_ID", description="Faust app id / group")
+    topic_prefix: str = Field("", alias="TRACKER_TOPIC_PREFIX", description="'replay.' etc.")
+    partitions: int = Field(8, ge=1, alias="TRACKER_PARTITIONS")
+    store: str = Field(
+        "memory://", alias="TRACKER_STORE", description="memory:// or rocksdb:// (durable)"
+    )
+    datadir: str = Field("var/{conf.id}-data", alias="TRACKER_DATADIR")
+    web_enabled: bool = Field(False, alias="TRACKER_WEB")
+    web_port: int = Field(6066, alias="TRACKER_WEB_PORT")
+    session_timeout: float = Field(10.0, alias="TRACKER_SESSION_TIMEOUT")
+    heartbeat_interval: float = Field(1.0, alias="TRACKER_HEARTBEAT_INTERVAL")
+    commit_interval: float = Field(1.0, alias="TRACKER_COMMIT_INTERVAL")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        names = {field.alias for field in cls.model_fields.values() if field.alias}
+        return cls.model_validate({name: env[name] for name in names if name in env})
+
+    @property
+    def bootstrap(self) -> str:
+        """``host:port`` for plain Kafka clients (``kafka://`` stripped)."""
+        return bootstrap_of(self.broker)
+
+
+def bootstrap_of(url: str) -> str:
+    """``127.0.0.1:9092`` from ``kafka://127.0.0.1:9092`` (or from itself)."""
+    return url.split("://", 1)[-1].rstrip("/")
