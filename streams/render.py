@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tracker.moments import short_name, standing_text
 from tracker.state import MatchState, TieState
 
@@ -63,3 +65,50 @@ def summary(tie: TieState) -> str:
     if tie.winner:
         out.append(f"Winner: {tie.winner}")
     return "\n".join(out)
+
+
+def scoreboard(ties: list[TieState], moments: list[str]) -> Any:
+    """The live scoreboard (a rich renderable): one row per tie, then the latest moments."""
+    from rich.console import Group
+    from rich.table import Table
+
+    table = Table(title="Live ties", expand=True)
+    for column in ("Tie", "Tonight", "Clock", "Aggregate", "Through now", "Needs"):
+        table.add_column(column)
+    for tie in ties:
+        if not tie.legs:
+            continue
+        leg = next((m for m in reversed(tie.legs) if m.status.value != "scheduled"), tie.legs[0])
+        tonight = f"{leg.home} {leg.score[leg.home]}-{leg.score[leg.away]} {leg.away}"
+        if leg.shootout is not None and leg.shootout.kicks:
+            kicks = leg.shootout.score
+            tonight += f" ({kicks[leg.home]}-{kicks[leg.away]} pens)"
+        clock = leg.clock if leg.status.value == "live" else leg.status.value
+        aggregate = ""
+        if tie.rules is not None and tie.rules.legs == 2:
+            aggregate = f"{tie.aggregate[leg.home]}-{tie.aggregate[leg.away]}"
+            if tie.away_goals is not None:
+                aggregate += f" (away {tie.away_goals[leg.home]}-{tie.away_goals[leg.away]})"
+        needs = ", ".join(f"{team} {n}" for team, n in tie.goals_needed.items())
+        through = f"[bold]{tie.winner}[/bold] (winner)" if tie.winner else standing_text(tie)
+        table.add_row(tie.tie_id, tonight, clock, aggregate, through, needs)
+    return Group(table, *(f"  {text}" for text in moments[-8:]))
+
+
+def one_line(tie: TieState) -> str:
+    """``v14 Inter Miami 2-1 LAFC 61' | aggregate 2-2 | LAFC through on away goals``."""
+    if not tie.legs:
+        return f"v{tie.version} {tie.tie_id}: nothing scheduled"
+    leg = next((m for m in reversed(tie.legs) if m.status.value != "scheduled"), tie.legs[0])
+    parts = [f"v{tie.version} {leg.home} {leg.score[leg.home]}-{leg.score[leg.away]} {leg.away}"]
+    parts[0] += f" {leg.clock}" if leg.status.value == "live" else f" ({leg.status.value})"
+    if tie.rules is not None and tie.rules.legs == 2:
+        parts.append(f"aggregate {tie.aggregate[leg.home]}-{tie.aggregate[leg.away]}")
+    standing = standing_text(tie)
+    if tie.winner:
+        parts.append(f"winner {tie.winner}")
+    elif standing:
+        parts.append(standing)
+    if tie.goals_needed:
+        parts.append(", ".join(f"{t} need {n}" for t, n in tie.goals_needed.items()))
+    return " | ".join(parts)
