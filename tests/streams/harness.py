@@ -1,0 +1,174 @@
+"""Real Faust workers as subprocesses, and helpers to feed and read the product's topics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from streams.config import bootstrap_of
+from streams.matchfiles import SourcedEvent
+from streams.producing import Timed, send_events, start_producer
+from streams.subscribing import follow
+from streams.topics import TopicNames
+from tracker import MatchEvent, TieState
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Namespace:
+    """A test's own app id and topic prefix, so tests cannot disturb each other."""
+
+    broker: str
+    partitions: int = 8
+    name: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
+
+    @property
+    def topics(self) -> TopicNames:
+        return TopicNames(f"{self.name}.")
+
+    @property
+    def bootstrap(self) -> str:
+        return bootstrap_of(self.broker)
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KAFKA_BROKER": self.broker,
+            "TRACKER_APP_ID": self.name,
+            "TRACKER_TOPIC_PREFIX": f"{self.name}.",
+            "TRACKER_PARTITIONS": str(self.partitions),
+            "TRACKER_STORE": "memory://",
+        }
+
+
+class Worker:
+    """`python -m streams worker` in its own process group, its log in a file."""
+
+    def __init__(self, space: Namespace, log_dir: Path, label: str = "worker") -> None:
+        self.space = space
+        self.log_path = log_dir / f"{space.name}-{label}-{uuid.uuid4().hex[:6]}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        datadir = self.log_path.with_suffix(".data")
+        env = {**self.space.environment(), "TRACKER_DATADIR": str(datadir)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streams", "worker", "-l", "info"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "Worker]: Ready" in self.log():
+                return
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"worker died:\n{self.log()[-3000:]}")
+            time.sleep(0.2)
+        raise TimeoutError(f"worker not ready in {timeout}s:\n{self.log()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to the group, no flush, no commit."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def sourced(events: Iterable[MatchEvent]) -> list[SourcedEvent]:
+    return [SourcedEvent("test", n, event, b"") for n, event in enumerate(events, start=1)]
+
+
+async def feed(space: Namespace, events: Iterable[MatchEvent]) -> int:
+    """Send events in the given order (already clock-ordered or not), batched as the
+    producer normally batches: as fast as possible, linger 5 ms."""
+    producer = await start_producer(space.bootstrap)
+    try:
+        timed = [Timed(0.0, item) for item in sourced(events)]
+        return await send_events(producer, space.topics.match_events, timed)
+    finally:
+        await producer.stop()
+
+
+async def send_raw(space: Namespace, messages: Iterable[tuple[bytes | None, bytes]]) -> None:
+    producer = await start_producer(space.bootstrap)
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(space.topics.match_events, key=key, value=value)
+    finally:
+        await producer.stop()
+
+
+async def read_until(
+    space: Namespace,
+    topic: str,
+    done: Callable[[list[bytes]], bool],
+    timeout: float = 60.0,
+) -> list[tuple[bytes | None, bytes]]:
+    """Messages of ``topic`` from the beginning until ``done(values)`` or the timeout."""
+    seen: list[tuple[bytes | None, bytes]] = []
+
+    async def collect() -> None:
+        async for update in follow(space.bootstrap, [topic], from_beginning=True):
+            seen.append((update.key, update.value))
+            if done([value for _, value in seen]):
+                return
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(collect(), timeout)
+    return seen
+
+
+def latest_states(messages: Iterable[tuple[bytes | None, bytes]]) -> dict[str, TieState]:
+    """The newest version of every tie among `tie-scores` messages."""
+    latest: dict[str, TieState] = {}
+    for _, value in messages:
+        state = TieState.from_json(value)
+        if state.tie_id not in latest or state.version > latest[state.tie_id].version:
+            latest[state.tie_id] = state
+    return latest
+
+
+def finished(expected: dict[str, TieState]) -> Callable[[list[bytes]], bool]:
+    """True once every expected tie has been seen at its final version."""
+    waiting = {tie_id: state.version for tie_id, state in expected.items()}
+    read = 0
+
+    def check(values: list[bytes]) -> bool:
+        nonlocal read
+        for value in values[read:]:
+            data = orjson.loads(value)
+            if waiting.get(data["tie_id"], 1 << 62) <= data["version"]:
+                del waiting[data["tie_id"]]
+        read = len(values)
+        return not waiting
+
+    return check
