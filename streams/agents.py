@@ -39,6 +39,7 @@ processor = TieProcessor(
         dead_letters=names.dead_letters,
     ),
     bootstrap=settings.bootstrap,
+    healing=settings.healing,
 )
 
 

@@ -28,6 +28,11 @@ class Settings(BaseModel):
     session_timeout: float = Field(10.0, alias="TRACKER_SESSION_TIMEOUT")
     heartbeat_interval: float = Field(1.0, alias="TRACKER_HEARTBEAT_INTERVAL")
     commit_interval: float = Field(1.0, alias="TRACKER_COMMIT_INTERVAL")
+    healing: bool = Field(
+        True,
+        alias="TRACKER_HEALING",
+        description="re-read match-events when the table is behind (off only to measure)",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

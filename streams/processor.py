@@ -52,6 +52,7 @@ class TieProcessor:
     send: Send
     outputs: Outputs
     bootstrap: str
+    healing: bool = True
     caught_up: set[int] = field(default_factory=set)
     processed: int = 0
 
@@ -73,7 +74,7 @@ class TieProcessor:
                 "tie_id",
             )
             return
-        if message.partition not in self.caught_up:
+        if self.healing and message.partition not in self.caught_up:
             await self._catch_up(message)
         record = self.table.get(event.tie_id)
         if record is not None and message.offset <= record.offset:
@@ -81,7 +82,7 @@ class TieProcessor:
             await self._publish_state(record.state)
             return
         state = record.state if record is not None else new_tie(event.tie_id)
-        if _is_behind(state, event):
+        if self.healing and _is_behind(state, event):
             start = record.offset + 1 if record is not None else 0
             state = await self._heal(event.tie_id, message, start) or state
         try:

@@ -6,16 +6,29 @@ import faust
 
 from streams.codecs import TIE_RECORD_CODEC
 
+TIE_TABLE = "ties"
+
 
 def tie_table(app: faust.App, partitions: int) -> faust.Table:
+    """The table, with its changelog topic declared here: Faust derives serializers from
+    model types only, and ours are a str key and a pydantic codec."""
+    changelog = app.topic(
+        f"{app.conf.id}-{TIE_TABLE}-changelog",
+        key_type=str,
+        key_serializer="raw",
+        value_serializer=TIE_RECORD_CODEC,
+        partitions=partitions,
+        compacting=True,
+        internal=True,
+    )
     table = app.Table(
-        "ties",
+        TIE_TABLE,
         default=None,
         partitions=partitions,
         key_type=str,
+        changelog_topic=changelog,
         help="Tie state (TieRecord: state + folded source position) by tie_id.",
     )
-    # Faust takes serializers from model types only; ours are a str key and a pydantic codec.
     table.key_serializer = "raw"
     table.value_serializer = TIE_RECORD_CODEC
     return table

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -53,6 +54,12 @@ class Namespace:
         }
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class Worker:
     """`python -m streams worker` in its own process group, its log in a file."""
 
@@ -64,8 +71,20 @@ class Worker:
     def start(self) -> Worker:
         datadir = self.log_path.with_suffix(".data")
         env = {**self.space.environment(), "TRACKER_DATADIR": str(datadir)}
+        self.web_port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker", "-l", "info"],
+            [
+                sys.executable,
+                "-m",
+                "streams",
+                "worker",
+                "-l",
+                "info",
+                "--web-host",
+                "127.0.0.1",
+                "--web-port",
+                str(self.web_port),
+            ],
             cwd=ROOT,
             env=env,
             stdout=self.log_path.open("wb"),
