@@ -1,7 +1,9 @@
-"""Re-reading a range of `match-events`, so a tie state that is behind the log can catch up.
+"""Reading `match-events` back: a range (to heal a tie state behind the log) or one tie's
+whole history (to replay it).
 
-Reads to an offset the caller already knows exists (never to `end_offsets`, which Tansu
-answers wrongly once producers batch), with a plain aiokafka consumer outside any group.
+Reads up to an offset the caller knows exists, or to the high watermark that fetch
+responses carry — never to `end_offsets`, which Tansu answers wrongly once producers batch.
+Plain aiokafka consumers outside any group.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
 
 log = logging.getLogger(__name__)
 
@@ -59,5 +62,38 @@ async def read_range(
                     return
                 position = record.offset + 1
                 yield record
+    finally:
+        await consumer.stop()
+
+
+async def read_key(
+    bootstrap: str, topic: str, key: bytes, *, timeout: float = 60.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of ``topic`` with ``key``, from the start to the current end, in order.
+    Only the partition the default partitioner puts ``key`` in is read."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        partitions = sorted(consumer.partitions_for_topic(topic) or ())
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = sorted(consumer.partitions_for_topic(topic) or ())
+        if not partitions:
+            raise LookupError(f"no topic {topic!r} on {bootstrap}")
+        tp = TopicPartition(topic, DefaultPartitioner()(key, partitions, partitions))
+        consumer.assign([tp])
+        await consumer.seek_to_beginning(tp)
+        found: list[ConsumerRecord[bytes, bytes]] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            batches = await consumer.getmany(tp, timeout_ms=500)
+            found += [record for record in batches.get(tp, []) if record.key == key]
+            high = consumer.highwater(tp)
+            if high is not None and await consumer.position(tp) >= high:
+                return found
+        raise TimeoutError(f"reading {topic} did not reach its end in {timeout:.0f}s")
     finally:
         await consumer.stop()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from streams import codecs
 from streams.codecs import TieRecord
-from streams.healing import read_range
+from streams.eventlog import read_range
 from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.errors import InvalidEvent, TrackerError
 from tracker.events import MatchScheduled

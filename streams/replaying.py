@@ -1,13 +1,16 @@
-"""Offline replay: match files folded with the worker's own fold, cut at a minute."""
+"""Replays: a tie re-folded with the worker's own fold, from match files or from the log,
+as at any minute."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from streams.codecs import decode_event
+from streams.eventlog import read_key
 from streams.matchfiles import LineError, SourcedEvent, read_events
 from streams.render import summary
-from tracker import RuleViolation, TieState, evolve, new_tie
+from tracker import InvalidEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.timeline import Cut, events_until
 
 
@@ -41,3 +44,31 @@ def replay_files(paths: Iterable[str], cut: Cut | None = None) -> ReplayResult:
         sourced = [s for s in sourced if id(s.event) in kept]
     ties = fold_sourced(sourced, errors)
     return ReplayResult(ties=list(ties.values()), errors=errors)
+
+
+async def replay_log(
+    bootstrap: str, topic: str, tie_id: str, cut: Cut | None = None
+) -> ReplayResult:
+    """The tie as re-folded from its events in the `match-events` log, as at ``cut``; bad
+    messages (already in `dead-letters`) are reported with their partition and offset."""
+    sourced, errors = await tie_events_from_log(bootstrap, topic, tie_id)
+    if cut is not None:
+        kept = {id(e) for e in events_until((s.event for s in sourced), cut)}
+        sourced = [s for s in sourced if id(s.event) in kept]
+    ties = fold_sourced(sourced, errors)
+    return ReplayResult(ties=[ties[tie_id]] if tie_id in ties else [], errors=errors)
+
+
+async def tie_events_from_log(
+    bootstrap: str, topic: str, tie_id: str
+) -> tuple[list[SourcedEvent], list[LineError]]:
+    """Every event of ``tie_id`` in ``topic``, in log order, and every undecodable record."""
+    sourced: list[SourcedEvent] = []
+    errors: list[LineError] = []
+    for record in await read_key(bootstrap, topic, tie_id.encode()):
+        where = f"{topic}[{record.partition}]"
+        try:
+            sourced.append(SourcedEvent(where, record.offset, decode_event(record.value), b""))
+        except InvalidEvent as error:
+            errors.append(LineError(where, record.offset, error.field, error.reason))
+    return sourced, errors

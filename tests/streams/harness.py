@@ -5,11 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +13,7 @@ from pathlib import Path
 import orjson
 
 from streams.config import bootstrap_of
+from streams.launcher import WorkerProcess
 from streams.matchfiles import SourcedEvent
 from streams.producing import Timed, send_events, start_producer
 from streams.subscribing import follow
@@ -54,72 +50,17 @@ class Namespace:
         }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Worker:
-    """`python -m streams worker` in its own process group, its log in a file."""
+class Worker(WorkerProcess):
+    """A worker of the test's namespace, its log and data beside the test's files."""
 
     def __init__(self, space: Namespace, log_dir: Path, label: str = "worker") -> None:
-        self.space = space
-        self.log_path = log_dir / f"{space.name}-{label}-{uuid.uuid4().hex[:6]}.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        log_path = log_dir / f"{space.name}-{label}-{uuid.uuid4().hex[:6]}.log"
+        env = {**space.environment(), "TRACKER_DATADIR": str(log_path.with_suffix(".data"))}
+        super().__init__(env, log_path)
 
     def start(self) -> Worker:
-        datadir = self.log_path.with_suffix(".data")
-        env = {**self.space.environment(), "TRACKER_DATADIR": str(datadir)}
-        self.web_port = free_port()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streams",
-                "worker",
-                "-l",
-                "info",
-                "--web-host",
-                "127.0.0.1",
-                "--web-port",
-                str(self.web_port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log_path.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        super().start()
         return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "Worker]: Ready" in self.log():
-                return
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"worker died:\n{self.log()[-3000:]}")
-            time.sleep(0.2)
-        raise TimeoutError(f"worker not ready in {timeout}s:\n{self.log()[-3000:]}")
-
-    def kill(self) -> None:
-        """SIGKILL: no goodbye to the group, no flush, no commit."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.kill()
 
 
 def sourced(events: Iterable[MatchEvent]) -> list[SourcedEvent]:
