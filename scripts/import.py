@@ -1,0 +1,118 @@
+"""Import a match from a data provider's files (read by kloppy) as our match events.
+
+Writes JSON Lines in the wire format, ready for produce.py or replay.py --file. On stderr:
+the final score as the tracker folds it, how many events of each type were written, what
+kloppy read that has no use here (passes, carries...), and any data quirk met on the way.
+The file flags are kloppy's own loader arguments. Needs the extra: pip install '.[providers]'.
+
+Providers and their files:
+  statsbomb      --event-data EVENTS.json --lineup-data LINEUPS.json
+  statsperform   --ma1-data MA1.json|xml --ma3-data MA3.json|xml
+  wyscout        --event-data EVENTS.json [--data-version V2|V3]
+  sportec        --event-data EVENTS.xml --meta-data META.xml
+  opta           --f7-data F7.xml --f24-data F24.xml
+
+Examples:
+  python scripts/import.py statsbomb --event-data 3788741_event.json \\
+      --lineup-data 3788741_lineup.json -o turkey-italy.jsonl
+  python scripts/import.py statsperform --ma1-data ma1.json --ma3-data ma3.json \\
+      | python scripts/replay.py --file - --json
+  python scripts/import.py opta --f7-data f7.xml --f24-data f24.xml \\
+      --tie-id cup-final-2018 --match-id cup-final-2018 --rules single-match-knockout
+  python scripts/import.py wyscout --event-data leg2.json --rules uefa-2021 --leg 2 \\
+      --tie-id ucl-qf-2020 --match-id ucl-qf-2020-leg2
+
+The match is scheduled under --rules (default: league, or single-match-knockout when the
+data has extra time or a shootout). Ids are derived from the data, so the same files
+always give the same bytes.
+
+Exit codes: 0 written; 2 usage errors, or files missing, unreadable or not the provider's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from streams.providers import PROVIDERS, ImportOptions, ProviderError, load_match, summary_lines
+from tracker import PRESETS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="import.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("provider", choices=list(PROVIDERS), help="the data provider")
+    files = parser.add_argument_group("provider files (kloppy's loader arguments)")
+    for name, help_text in (
+        ("--event-data", "events (statsbomb, wyscout, sportec)"),
+        ("--lineup-data", "lineups (statsbomb)"),
+        ("--meta-data", "match information (sportec)"),
+        ("--ma1-data", "MA1 match information and lineups (statsperform)"),
+        ("--ma3-data", "MA3 events (statsperform)"),
+        ("--f7-data", "F7 match and lineups (opta)"),
+        ("--f24-data", "F24 (or F73) events (opta)"),
+    ):
+        files.add_argument(name, metavar="FILE", help=help_text)
+    files.add_argument("--data-version", metavar="V2|V3", help="wyscout format (default: detected)")
+    schedule = parser.add_argument_group("scheduling")
+    schedule.add_argument("--tie-id", help="tie id (default: the match id)")
+    schedule.add_argument(
+        "--match-id", help="match id (default: provider and the feed's game id, or the teams)"
+    )
+    schedule.add_argument(
+        "--rules",
+        choices=list(PRESETS),
+        metavar="PRESET",
+        help=f"competition rules: {', '.join(PRESETS)} (default: league, or "
+        "single-match-knockout when the data has extra time or a shootout)",
+    )
+    schedule.add_argument("--leg", type=int, default=1, help="leg of the tie (default 1)")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write the events here (default: stdout)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    options = ImportOptions(
+        event_data=args.event_data,
+        lineup_data=args.lineup_data,
+        meta_data=args.meta_data,
+        ma1_data=args.ma1_data,
+        ma3_data=args.ma3_data,
+        f7_data=args.f7_data,
+        f24_data=args.f24_data,
+        data_version=args.data_version,
+        tie_id=args.tie_id,
+        match_id=args.match_id,
+        rules=args.rules,
+        leg=args.leg,
+    )
+    try:
+        result = load_match(args.provider, options)
+    except ProviderError as error:
+        print(f"import: {error}", file=sys.stderr)
+        return 2
+    lines = result.to_jsonl()
+    try:
+        if args.output:
+            Path(args.output).write_bytes(lines)
+        else:
+            sys.stdout.buffer.write(lines)
+            sys.stdout.buffer.flush()
+    except OSError as error:
+        print(f"import: cannot write {args.output or 'stdout'}: {error}", file=sys.stderr)
+        return 2
+    for line in summary_lines(result):
+        print(f"import: {line}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
