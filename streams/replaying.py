@@ -3,13 +3,24 @@ as at any minute."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from streams.broker import create_topics
 from streams.codecs import decode_event
+from streams.config import bootstrap_of
 from streams.eventlog import read_key
+from streams.launcher import WorkerProcess
 from streams.matchfiles import LineError, SourcedEvent, read_events
+from streams.producing import clock_order, send_events, start_producer
 from streams.render import summary
+from streams.subscribing import Update, follow
+from streams.topics import REPLAY_PREFIX, TopicNames
 from tracker import InvalidEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.timeline import Cut, events_until
 
@@ -72,3 +83,82 @@ async def tie_events_from_log(
         except InvalidEvent as error:
             errors.append(LineError(where, record.offset, error.field, error.reason))
     return sourced, errors
+
+
+async def _position_group_at_end(bootstrap: str, group: str, topic: str) -> None:
+    """Commit the current end (fetch high watermark) of ``topic`` for a new consumer group, so
+    a worker of that group reads only what is sent from now on."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends: dict[TopicPartition, int] = {}
+        while len(ends) < len(partitions):
+            await consumer.getmany(*partitions, timeout_ms=300, max_records=1)
+            for tp in partitions:
+                high = consumer.highwater(tp)
+                if high is not None:
+                    ends[tp] = high
+        await consumer.commit({tp: end for tp, end in ends.items()})
+    finally:
+        await consumer.stop()
+
+
+async def restream(
+    broker: str,
+    events: list[SourcedEvent],
+    *,
+    speed: float,
+    partitions: int,
+    log_dir: Path,
+    say: Callable[[str], None],
+) -> TieState | None:
+    """Re-stream a tie's events into the `replay.` namespace, paced at ``speed``, through a
+    worker of a fresh group (so live state is untouched); returns the replayed final state."""
+    names = TopicNames(REPLAY_PREFIX)
+    bootstrap = bootstrap_of(broker)
+    app_id = f"tracker-replay-{int(time.time() * 1000)}"
+    await create_topics(bootstrap, names.layout(partitions))
+    await _position_group_at_end(bootstrap, app_id, names.match_events)
+    worker = WorkerProcess(
+        {
+            "KAFKA_BROKER": broker,
+            "TRACKER_APP_ID": app_id,
+            "TRACKER_TOPIC_PREFIX": REPLAY_PREFIX,
+            "TRACKER_PARTITIONS": str(partitions),
+            "TRACKER_STORE": "memory://",
+            "TRACKER_DATADIR": str(log_dir / f"{app_id}-data"),
+        },
+        log_dir / f"{app_id}.log",
+    ).start()
+    try:
+        await asyncio.to_thread(worker.wait_ready)
+        expected = fold_sourced(events, [])
+        say(f"replay worker {app_id} ready; streaming {len(events)} events at speed {speed:g}")
+        updates = follow(bootstrap, [names.tie_scores], from_beginning=False)
+        first = asyncio.ensure_future(anext(updates))
+        producer = await start_producer(bootstrap)
+        try:
+            await send_events(producer, names.match_events, clock_order(events), speed=speed)
+        finally:
+            await producer.stop()
+        latest: TieState | None = None
+        pending: asyncio.Future[Update] | None = first
+        deadline = asyncio.get_running_loop().time() + 60
+        while pending is not None and asyncio.get_running_loop().time() < deadline:
+            update = await asyncio.wait_for(pending, 60)
+            state = TieState.from_json(update.value)
+            target = expected.get(state.tie_id)
+            if target is not None:
+                latest = state
+                if state.version >= target.version:
+                    break
+            pending = asyncio.ensure_future(anext(updates))
+        await updates.aclose()
+        return latest
+    finally:
+        worker.stop()
