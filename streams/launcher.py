@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -16,6 +18,14 @@ READY_LINE = "Worker]: Ready"
 WORKER_COMMAND = (sys.executable, "-m", "streams", "worker", "-l", "info")
 
 
+def die_with_parent() -> None:
+    """In a child before exec: ask Linux to SIGKILL it when its parent dies, so a killed
+    demo, test or script never leaves a worker or broker behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -23,8 +33,8 @@ def free_port() -> int:
 
 
 class WorkerProcess:
-    """`python -m streams worker` in its own process group, its log in a file; it dies with
-    its parent's process group on Ctrl-C and is killed by :meth:`stop` otherwise."""
+    """`python -m streams worker` in its own process group, its log in a file; stopped by
+    :meth:`stop`, and killed by the kernel if its parent dies first."""
 
     def __init__(self, env: Mapping[str, str], log_path: Path, *, web_port: int | None = None):
         self.env = dict(env)
@@ -41,6 +51,7 @@ class WorkerProcess:
             stdout=self.log_path.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         return self
 
