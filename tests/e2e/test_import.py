@@ -1,0 +1,168 @@
+"""`import.py PROVIDER`: kloppy's sample match files imported, then folded by replay.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+kloppy = pytest.importorskip("kloppy")
+
+FILES = Path(kloppy.__file__).parent / "tests" / "files"
+
+IMPORTS = {
+    "turkey-italy": ["statsbomb", "--event-data", "statsbomb_3788741_event.json",
+                     "--lineup-data", "statsbomb_3788741_lineup.json"],
+    "barcelona-girona": ["statsbomb", "--event-data", "statsbomb_15986_event.json",
+                         "--lineup-data", "statsbomb_15986_lineup.json"],
+    "hamburg-sandhausen": ["statsperform", "--ma1-data", "statsperform_event_ma1.json",
+                           "--ma3-data", "statsperform_event_ma3.json"],
+    "liverpool-leicester": ["wyscout", "--event-data", "wyscout_events_v2.json"],
+    "juventus-sampdoria": ["wyscout", "--event-data", "wyscout_events_v3.json",
+                           "--data-version", "V3"],
+    "freiburg-gladbach": ["sportec", "--event-data", "sportec_events.xml",
+                          "--meta-data", "sportec_meta.xml"],
+    "kobenhavn-nordsjaelland": ["opta", "--f7-data", "opta_f7.xml", "--f24-data", "opta_f24.xml"],
+}  # fmt: skip
+
+
+def import_args(key: str) -> list[str]:
+    return [str(FILES / arg) if arg.endswith((".json", ".xml")) else arg for arg in IMPORTS[key]]
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """Each match imported once to a file (stdout kept, stderr kept): key -> (file, process)."""
+    from tests.e2e.conftest import run_script
+
+    folder = tmp_path_factory.mktemp("imported")
+    done = {}
+    for key in IMPORTS:
+        path = folder / f"{key}.jsonl"
+        done[key] = (path, run_script("import.py", *import_args(key), "-o", str(path)))
+    return done
+
+
+def replayed(script, path: Path) -> dict:
+    done = script("replay.py", "--file", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return json.loads(done.stdout)["legs"][0]
+
+
+@pytest.mark.parametrize("key", list(IMPORTS))
+def test_every_imported_match_replays_without_a_single_error(script, imported, key):
+    path, done = imported[key]
+    assert done.returncode == 0, done.stderr
+    match = replayed(script, path)
+    assert match["status"] == "finished"
+
+
+def test_turkey_italy_replays_as_nil_three_with_demirals_own_goal(script, imported):
+    match = replayed(script, imported["turkey-italy"][0])
+    assert match["score"] == {"Turkey": 0, "Italy": 3}
+    assert [(g["team"], g["scorer"], g["kind"], g["minute"]) for g in match["goals"]] == [
+        ("Italy", "Merih Demiral", "own_goal", 53),
+        ("Italy", "Ciro Immobile", "open_play", 66),
+        ("Italy", "Lorenzo Insigne", "open_play", 79),
+    ]
+    assert match["stats"]["Turkey"]["own_goals"] == 1
+    assert match["sent_off"] == []
+
+
+def test_barcelona_girona_replays_as_two_all_with_lenglet_sent_off(script, imported):
+    match = replayed(script, imported["barcelona-girona"][0])
+    assert match["score"] == {"Barcelona": 2, "Girona": 2}
+    assert [g["scorer"] for g in match["goals"]] == [
+        "Lionel Messi",
+        "Cristhian Stuani",
+        "Cristhian Stuani",
+        "Gerard Piqué",
+    ]
+    assert [(d["player"], d["card"]) for d in match["sent_off"]] == [("Clément Lenglet", "red")]
+    started = [e["period"] for e in match["timeline"] if e["type"] == "period_started"]
+    assert started == ["first_half", "second_half"]
+
+
+def test_hamburg_sandhausen_replays_with_the_score_its_metadata_gives(script, imported):
+    from kloppy import statsperform
+
+    metadata = statsperform.load_event(
+        ma1_data=FILES / "statsperform_event_ma1.json",
+        ma3_data=FILES / "statsperform_event_ma3.json",
+    ).metadata
+    match = replayed(script, imported["hamburg-sandhausen"][0])
+    assert match["score"] == {
+        "Hamburger SV": metadata.score.home,
+        "Sandhausen": metadata.score.away,
+    }
+    assert [(d["player"], d["card"]) for d in match["sent_off"]] == [
+        ("M. Ritzmaier", "second_yellow")
+    ]
+    assert match["stats"]["Hamburger SV"]["penalties_scored"] == 1
+
+
+def test_liverpool_leicester_and_juventus_sampdoria_replay_with_their_results(script, imported):
+    assert replayed(script, imported["liverpool-leicester"][0])["score"] == {
+        "Liverpool FC": 3,
+        "Leicester City FC": 2,
+    }
+    assert replayed(script, imported["juventus-sampdoria"][0])["score"] == {
+        "Juventus FC": 3,
+        "UC Sampdoria": 0,
+    }
+
+
+def test_opta_extra_time_and_shootout_periods_replay_in_order(script, imported):
+    match = replayed(script, imported["kobenhavn-nordsjaelland"][0])
+    started = [e["period"] for e in match["timeline"] if e["type"] == "period_started"]
+    assert started == [
+        "first_half",
+        "second_half",
+        "extra_time_first_half",
+        "extra_time_second_half",
+        "penalty_shootout",
+    ]
+
+
+def test_the_summary_on_stderr_counts_what_was_emitted_and_skipped(imported):
+    stderr = imported["turkey-italy"][1].stderr
+    assert "import: statsbomb: statsbomb-turkey-italy: Turkey 0-3 Italy (finished)" in stderr
+    assert "goal_scored 3" in stderr
+    assert "skipped" in stderr and "PASS 10" in stderr
+
+
+def test_a_score_the_events_do_not_reach_is_reported(imported):
+    stderr = imported["freiburg-gladbach"][1].stderr
+    assert "the feed's final score is Sport-Club Freiburg 1-0 Borussia Mönchengladbach" in stderr
+
+
+def test_importing_the_same_files_twice_gives_identical_bytes(script, imported):
+    again = script("import.py", *import_args("hamburg-sandhausen"))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.encode() == imported["hamburg-sandhausen"][0].read_bytes()
+
+
+def test_a_file_that_cannot_be_parsed_is_named_with_exit_code_2(script, tmp_path):
+    broken = tmp_path / "events.json"
+    broken.write_text('{"events": [')
+    done = script("import.py", "wyscout", "--event-data", str(broken))
+    assert done.returncode == 2
+    assert f"--event-data {broken}: not valid JSON" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_files_of_another_provider_are_refused_with_exit_code_2(script):
+    done = script(
+        "import.py",
+        "statsbomb",
+        "--event-data",
+        str(FILES / "statsbomb_3788741_lineup.json"),
+        "--lineup-data",
+        str(FILES / "statsbomb_3788741_event.json"),
+    )
+    assert done.returncode == 2
+    assert "statsbomb: cannot parse --event-data" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,157 @@
+"""produce.py, subscribe.py, replay.py and demo.py as a user runs them, on the embedded broker
+with a real worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from streams.broker import EmbeddedBroker, free_port, is_port_free
+from streams.launcher import WorkerProcess
+from tests.e2e.conftest import ROOT, run_script
+
+pytestmark = pytest.mark.broker
+SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """Broker + worker; yields the environment the scripts run with."""
+    work = tmp_path_factory.mktemp("stack")
+    with EmbeddedBroker(log_path=work / "tansu.log") as broker:
+        worker = WorkerProcess(
+            {
+                "KAFKA_BROKER": broker.url,
+                "TRACKER_APP_ID": "e2e",
+                "TRACKER_DATADIR": str(work / "data"),
+            },
+            work / "worker.log",
+        ).start()
+        try:
+            worker.wait_ready()
+            yield {**os.environ, "KAFKA_BROKER": broker.url}
+        finally:
+            worker.stop()
+
+
+@pytest.fixture(scope="module")
+def fed(stack, seed_files):
+    done = run_script("produce.py", *map(str, seed_files), env=stack)
+    assert done.returncode == 0, done.stderr
+    assert "sent 22 events" in done.stderr
+    return stack
+
+
+def subscribe_json(env, *args: str) -> list[dict]:
+    done = run_script("subscribe.py", "--json", "--tie", SEED_TIE, *args, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_a_subscriber_sees_the_seed_tie_end_3_2_on_aggregate_to_inter_miami(fed):
+    states = subscribe_json(fed, "--from-beginning", "--count", "22", "--timeout", "90")
+    final = states[-1]
+    assert final["aggregate"] == {"LAFC": 2, "Inter Miami": 3}
+    assert (final["winner"], final["status"], final["version"]) == ("Inter Miami", "finished", 22)
+    assert [s["version"] for s in states] == sorted({s["version"] for s in states})
+
+
+def test_a_late_subscriber_from_the_beginning_gets_the_same_latest_state(fed):
+    first = subscribe_json(fed, "--from-beginning", "--count", "22", "--timeout", "90")[-1]
+    again = subscribe_json(fed, "--from-beginning", "--count", "22", "--timeout", "90")[-1]
+    assert again == first
+
+
+def test_a_live_subscriber_sees_updates_as_they_are_produced(stack, tmp_path, seed_files):
+    tie = "live-subscriber-tie"
+    lines = [line.replace(SEED_TIE, tie) for line in seed_files[1].read_text().splitlines()]
+    leg = tmp_path / "first-leg.jsonl"  # the second leg's events, as the first leg of a new tie
+    leg.write_text("\n".join(lines).replace('"leg": 2', '"leg": 1') + "\n")
+    follower = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts/subscribe.py"), "--json", "--tie", tie,
+         "--count", "15", "--timeout", "90"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=stack, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        time.sleep(3)  # let it position itself at the end of the topic
+        produced = run_script("produce.py", str(leg), env=stack)
+        assert produced.returncode == 0, produced.stderr
+    finally:
+        out, err = follower.communicate(timeout=120)
+    assert follower.returncode == 0, err
+    states = [json.loads(line) for line in out.splitlines()]
+    assert [state["version"] for state in states] == list(range(1, 16))
+    assert states[-1]["legs"][0]["score"] == {"Inter Miami": 3, "LAFC": 1}
+
+
+@pytest.mark.parametrize(("minute", "aggregate", "advancing", "reason"), [
+    ("61", {"LAFC": 2, "Inter Miami": 2}, "LAFC", "away_goals"),
+    ("84", {"LAFC": 2, "Inter Miami": 3}, "Inter Miami", "aggregate"),
+])  # fmt: skip
+def test_replay_from_the_log_at_a_minute_equals_the_offline_replay(
+    fed, seed_files, minute, aggregate, advancing, reason
+):
+    from_log = run_script("replay.py", "--tie", SEED_TIE, "--at", minute, "--json", env=fed)
+    assert from_log.returncode == 0, from_log.stderr
+    offline = run_script("replay.py", "--file", *map(str, seed_files), "--at", minute, "--json")
+    state = json.loads(from_log.stdout)
+    assert (state["aggregate"], state["advancing"], state["reason"]) == (
+        aggregate,
+        advancing,
+        reason,
+    )
+    assert from_log.stdout == offline.stdout
+
+
+def test_a_file_with_bad_lines_is_reported_and_its_good_lines_sent(stack, tmp_path, seed_files):
+    tie = "bad-lines-tie"
+    lines = [line.replace(SEED_TIE, tie) for line in seed_files[0].read_text().splitlines()]
+    lines.insert(2, '{"type": "goal_scored", "event_id": "oops"}')
+    lines[5] = lines[5].replace('"team": "LAFC"', '"team": 9')
+    bad = tmp_path / "leg1.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    done = run_script("produce.py", str(bad), env=stack)
+    assert done.returncode == 1
+    assert f"{bad}:3: field 'tie_id'" in done.stderr
+    assert f"{bad}:6: field 'team'" in done.stderr
+    assert "sent 6 events, 2 bad line(s) skipped" in done.stderr
+    strict_tie = "strict-tie"
+    strict = tmp_path / "strict.jsonl"
+    strict.write_text(bad.read_text().replace(tie, strict_tie))
+    refused = run_script("produce.py", "--strict", str(strict), env=stack)
+    assert refused.returncode == 1
+    assert "nothing sent" in refused.stderr
+    nothing = run_script("replay.py", "--tie", strict_tie, env=stack)
+    assert nothing.returncode == 2
+    assert "no events of tie 'strict-tie'" in nothing.stderr
+
+
+def test_the_demo_runs_to_the_final_whistle_and_leaves_nothing_behind():
+    port = free_port()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/demo.py"), "--speed", "900", "--port", str(port)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Winner: Inter Miami" in done.stdout
+    assert "84' Messi (pen.): 3-1, 3-2 on aggregate, Inter Miami through" in done.stdout
+    assert is_port_free(port)
+    work = re.search(r"logs in (\S+)", done.stderr).group(1)
+    survivors = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if work.encode() in (proc / "environ").read_bytes():
+                    survivors.append(proc.name)
+            except OSError:
+                continue
+    assert not survivors, f"processes left behind: {survivors}"
+    assert tempfile.gettempdir() in work
