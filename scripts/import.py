@@ -38,8 +38,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.providers import PROVIDERS, ImportOptions, ProviderError, load_match, summary_lines
-from tracker import PRESETS
+from streams.providers import PROVIDERS, ProviderError, load_match, summary_lines
+from streams.providers.arguments import add_provider_arguments, import_options
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,31 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="import.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("provider", choices=list(PROVIDERS), help="the data provider")
-    files = parser.add_argument_group("provider files (kloppy's loader arguments)")
-    for name, help_text in (
-        ("--event-data", "events (statsbomb, wyscout, sportec)"),
-        ("--lineup-data", "lineups (statsbomb)"),
-        ("--meta-data", "match information (sportec)"),
-        ("--ma1-data", "MA1 match information and lineups (statsperform)"),
-        ("--ma3-data", "MA3 events (statsperform)"),
-        ("--f7-data", "F7 match and lineups (opta)"),
-        ("--f24-data", "F24 (or F73) events (opta)"),
-    ):
-        files.add_argument(name, metavar="FILE", help=help_text)
-    files.add_argument("--data-version", metavar="V2|V3", help="wyscout format (default: detected)")
-    schedule = parser.add_argument_group("scheduling")
-    schedule.add_argument("--tie-id", help="tie id (default: the match id)")
-    schedule.add_argument(
-        "--match-id", help="match id (default: provider and the feed's game id, or the teams)"
-    )
-    schedule.add_argument(
-        "--rules",
-        choices=list(PRESETS),
-        metavar="PRESET",
-        help=f"competition rules: {', '.join(PRESETS)} (default: league, or "
-        "single-match-knockout when the data has extra time or a shootout)",
-    )
-    schedule.add_argument("--leg", type=int, default=1, help="leg of the tie (default 1)")
+    add_provider_arguments(parser)
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="write the events here (default: stdout)"
     )
@@ -80,20 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    options = ImportOptions(
-        event_data=args.event_data,
-        lineup_data=args.lineup_data,
-        meta_data=args.meta_data,
-        ma1_data=args.ma1_data,
-        ma3_data=args.ma3_data,
-        f7_data=args.f7_data,
-        f24_data=args.f24_data,
-        data_version=args.data_version,
-        tie_id=args.tie_id,
-        match_id=args.match_id,
-        rules=args.rules,
-        leg=args.leg,
-    )
+    options = import_options(args)
     try:
         result = load_match(args.provider, options)
     except ProviderError as error:

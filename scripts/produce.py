@@ -7,6 +7,8 @@ Examples:
   python scripts/produce.py scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg2.jsonl --speed 60
   cat match.jsonl | python scripts/produce.py - --speed 0
   KAFKA_BROKER=kafka://127.0.0.1:9092 python scripts/produce.py leg1.jsonl leg2.jsonl --strict
+  python scripts/produce.py --provider statsbomb --event-data 3788741.json \\
+      --lineup-data 3788741_lineup.json --speed 60
 
 Exit codes: 0 all sent; 1 some lines were bad (the good ones were sent, or none with
 --strict); 2 usage, file or broker errors.
@@ -24,8 +26,10 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streams.config import DEFAULT_BROKER, bootstrap_of
-from streams.matchfiles import read_events
+from streams.matchfiles import SourcedEvent, read_events
 from streams.producing import Timed, clock_order, send_events, start_producer
+from streams.providers import PROVIDERS, ImportOptions, ProviderError, load_match
+from streams.providers.arguments import add_provider_arguments, import_options
 from streams.topics import REPLAY_PREFIX, TopicNames
 
 
@@ -33,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="produce.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files, or - for stdin")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="JSON Lines files, or - for stdin")
     parser.add_argument(
         "--broker",
         default=os.environ.get("KAFKA_BROKER", DEFAULT_BROKER),
@@ -52,7 +56,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="send nothing unless every line is valid"
     )
     parser.add_argument("--replay", action="store_true", help=f"send to the {REPLAY_PREFIX} topics")
+    parser.add_argument(
+        "--provider",
+        choices=list(PROVIDERS),
+        help="stream a provider's real match instead of FILEs (its files as in import.py; "
+        "needs pip install '.[providers]')",
+    )
+    add_provider_arguments(parser)
     return parser
+
+
+def provider_events(provider: str, options: ImportOptions) -> list[SourcedEvent]:
+    result = load_match(provider, options)
+    return [
+        SourcedEvent(provider, number, event, b"")
+        for number, event in enumerate(result.events, start=1)
+    ]
 
 
 def _progress(total: int):  # type: ignore[no-untyped-def]
@@ -104,9 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.speed < 0:
         print("produce: --speed must be >= 0", file=sys.stderr)
         return 2
+    if bool(args.files) == bool(args.provider):
+        print("produce: give either FILEs or --provider with its files", file=sys.stderr)
+        return 2
     try:
-        events, errors = read_events(args.files)
-    except OSError as error:
+        if args.provider:
+            events, errors = provider_events(args.provider, import_options(args)), []
+        else:
+            events, errors = read_events(args.files)
+    except (OSError, ProviderError) as error:
         print(f"produce: {error}", file=sys.stderr)
         return 2
     for problem in errors:

@@ -155,3 +155,19 @@ def test_the_demo_runs_to_the_final_whistle_and_leaves_nothing_behind():
                 continue
     assert not survivors, f"processes left behind: {survivors}"
     assert tempfile.gettempdir() in work
+
+
+def test_produce_streams_a_providers_real_match(stack):
+    kloppy_files = pytest.importorskip("kloppy").__file__
+    files = Path(kloppy_files).parent / "tests" / "files"
+    done = run_script(
+        "produce.py", "--provider", "statsbomb",
+        "--event-data", str(files / "statsbomb_3788741_event.json"),
+        "--lineup-data", str(files / "statsbomb_3788741_lineup.json"),
+        "--tie-id", "euro-2020-turkey-italy", env=stack,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    replay = run_script("replay.py", "--tie", "euro-2020-turkey-italy", "--json", env=stack)
+    state = json.loads(replay.stdout)
+    assert state["legs"][0]["score"] == {"Turkey": 0, "Italy": 3}
+    assert [goal["kind"] for goal in state["legs"][0]["goals"]][0] == "own_goal"
