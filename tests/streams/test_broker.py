@@ -132,7 +132,7 @@ def test_a_broker_that_never_answers_times_out_naming_the_port(tmp_path: Path) -
     mute.write_text("#!/bin/sh\necho 'pretending to start'\nexec sleep 60\n")
     mute.chmod(0o755)
     broker = EmbeddedBroker(binary=str(mute), ready_timeout=0.5)
-    with pytest.raises(TimeoutError, match=r"port \d+.*pretending to start") as raised:
+    with pytest.raises(TimeoutError, match=r"(?s)port \d+.*pretending to start") as raised:
         broker.start()
     assert "did not answer a metadata request" in str(raised.value)
     assert broker.process is None
