@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import reduce
-from typing import assert_never
+from typing import Any, assert_never
 
 from tracker.errors import (
     InvalidPeriodTransition,
@@ -99,10 +99,27 @@ def evolve(tie: TieState, event: MatchEvent) -> TieState:
 # -- the tie around its legs -------------------------------------------------------------
 
 
+# Events that cannot change who goes through: the tie's derived fields are kept as they are.
+_STANDING_UNCHANGED = (
+    OffsideCalled,
+    PenaltyAwarded,
+    PenaltyMissed,
+    SaveMade,
+    CardShown,
+    SubstitutionMade,
+    VarReviewStarted,
+)
+
+
 def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
-    legs = sorted(
-        (*(old for old in tie.legs if old.match_id != leg.match_id), leg), key=lambda m: m.leg
+    legs = tuple(
+        sorted(
+            (*(old for old in tie.legs if old.match_id != leg.match_id), leg),
+            key=lambda m: m.leg,
+        )
     )
+    if isinstance(event, _STANDING_UNCHANGED) and leg.cancelled == _old_cancelled(tie, leg):
+        return tie.copy_with({"legs": legs, "version": tie.version + 1})
     first = legs[0]
     teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
     rules = tie.rules or _rules_of(leg)
@@ -114,20 +131,26 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
             field="type",
             detail=f"tie {tie.tie_id!r} cannot end level under rules {rules.name!r}",
         )
-    return TieState(
-        tie_id=tie.tie_id,
-        teams=teams,
-        rules=rules,
-        status=now.status,
-        aggregate=now.aggregate,
-        away_goals=now.away_goals,
-        advancing=now.advancing,
-        reason=now.reason,
-        goals_needed=now.goals_needed,
-        winner=now.winner,
-        legs=tuple(legs),
-        version=tie.version + 1,
+    return tie.copy_with(
+        {
+            "teams": teams,
+            "rules": rules,
+            "status": now.status,
+            "aggregate": now.aggregate,
+            "away_goals": now.away_goals,
+            "advancing": now.advancing,
+            "reason": now.reason,
+            "goals_needed": now.goals_needed,
+            "winner": now.winner,
+            "legs": legs,
+            "version": tie.version + 1,
+        }
     )
+
+
+def _old_cancelled(tie: TieState, leg: MatchState) -> tuple[str, ...]:
+    old = tie.leg_for_match(leg.match_id)
+    return old.cancelled if old is not None else ()
 
 
 def _rules_of(leg: MatchState) -> TieRules:
@@ -213,13 +236,13 @@ def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
     if is_late or target is not None:
         timeline = tuple(sorted((*leg.timeline, event), key=lambda e: e.seq))
         return _refold(timeline, rules)
-    gaps = leg.seq_gaps
+    changes = _changes(leg, event, rules)
+    changes["timeline"] = (*leg.timeline, event)
+    changes["event_ids"] = leg.event_ids | {event.event_id}
+    changes["last_seq"] = event.seq
     if event.seq > leg.last_seq + 1:
-        gaps = (*gaps, SeqGap(after=leg.last_seq, before=event.seq))
-    applied = _apply(leg, event, rules)
-    return applied.model_copy(
-        update={"timeline": (*leg.timeline, event), "last_seq": event.seq, "seq_gaps": gaps}
-    )
+        changes["seq_gaps"] = (*leg.seq_gaps, SeqGap(after=leg.last_seq, before=event.seq))
+    return leg.copy_with(changes)
 
 
 def _check_cancellable(leg: MatchState, event: MatchEvent, target_id: str) -> None:
@@ -259,12 +282,12 @@ def _refold(timeline: tuple[MatchEvent, ...], rules: TieRules) -> MatchState:
     for event in rest:
         if event.seq > match.last_seq + 1:
             gaps.append(SeqGap(after=match.last_seq, before=event.seq))
-        if event.event_id not in cancelled:
-            match = _apply(match, event, rules)
-        match = match.model_copy(update={"last_seq": event.seq})
-    return match.model_copy(
-        update={
+        changes = _changes(match, event, rules) if event.event_id not in cancelled else {}
+        match = match.copy_with({**changes, "last_seq": event.seq})
+    return match.copy_with(
+        {
             "timeline": timeline,
+            "event_ids": frozenset(e.event_id for e in timeline),
             "seq_gaps": tuple(gaps),
             "cancelled": tuple(e.event_id for e in timeline if e.event_id in cancelled),
         }
@@ -272,12 +295,27 @@ def _refold(timeline: tuple[MatchEvent, ...], rules: TieRules) -> MatchState:
 
 
 # -- effects of each event type ----------------------------------------------------------
+#
+# Each effect checks its rules first, then returns the fields it changes; the caller makes
+# one copy of the match with all of them (and the timeline bookkeeping).
+
+Changes = dict[str, Any]
 
 
-def _apply(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
-    """The match after one event's effect (rules checked before anything changes)."""
-    if not isinstance(event, MatchScheduled | EventRetracted):
-        match = _tick(match, event)
+def _changes(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
+    """The fields ``event`` changes in ``match`` (rules checked before anything changes)."""
+    changes = _effect(match, event, rules)
+    if (
+        not isinstance(event, MatchScheduled | EventRetracted)
+        and event.minute is not None
+        and (event.minute, event.added_minute) != (match.minute, match.added_minute)
+    ):
+        changes["minute"] = event.minute
+        changes["added_minute"] = event.added_minute
+    return changes
+
+
+def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
     match event:
         case MatchScheduled():
             return _reschedule(match, event)
@@ -287,35 +325,36 @@ def _apply(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
             return _end_period(match, event)
         case MatchEnded():
             _require_started(match, event)
-            return match.model_copy(update={"status": Status.FINISHED, "is_period_running": False})
+            return {"status": Status.FINISHED, "is_period_running": False}
         case GoalScored():
             return _score_goal(match, event)
         case GoalDisallowed():
             _require_play(match, event, event.team)
-            return _bump(match, event.team, "disallowed_goals")
+            return {"stats": _bumped(match.stats, event.team, "disallowed_goals")}
         case OffsideCalled():
             _require_play(match, event, event.team)
-            return _bump(match, event.team, "offsides")
+            return {"stats": _bumped(match.stats, event.team, "offsides")}
         case PenaltyAwarded():
             _require_play(match, event, event.team)
-            return _bump(match, event.team, "penalties_awarded")
+            return {"stats": _bumped(match.stats, event.team, "penalties_awarded")}
         case PenaltyMissed():
             _require_play(match, event, event.team)
-            return _bump(match, event.team, "penalties_missed")
+            return {"stats": _bumped(match.stats, event.team, "penalties_missed")}
         case SaveMade():
             _require_play(match, event, event.team)
+            changes: Changes = {"stats": _bumped(match.stats, event.team, "saves")}
             if event.goalkeeper is not None:
                 saves = dict(match.keeper_saves)
                 saves[event.goalkeeper] = saves.get(event.goalkeeper, 0) + 1
-                match = match.model_copy(update={"keeper_saves": saves})
-            return _bump(match, event.team, "saves")
+                changes["keeper_saves"] = saves
+            return changes
         case CardShown():
             return _show_card(match, event)
         case SubstitutionMade():
             _require_team(match, event, event.team)
             _require_started(match, event)
             _require_not_ended(match, event)
-            return _bump(match, event.team, "substitutions")
+            return {"stats": _bumped(match.stats, event.team, "substitutions")}
         case VarReviewStarted():
             _require_started(match, event)
             review = VarReview(
@@ -324,34 +363,25 @@ def _apply(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
                 team=event.team,
                 subject_event_id=event.subject_event_id,
             )
-            return match.model_copy(update={"var_reviews": (*match.var_reviews, review)})
+            return {"var_reviews": (*match.var_reviews, review)}
         case VarReviewDecided():
             return _decide_var(match, event)
         case ShootoutKickTaken():
             return _take_kick(match, event)
         case EventRetracted():
-            return match
+            return {}
         case _:
             assert_never(event)
 
 
-def _tick(match: MatchState, event: MatchEvent) -> MatchState:
-    """The clock moves to the event's minute."""
-    if event.minute is None or (
-        event.minute == match.minute and event.added_minute == match.added_minute
-    ):
-        return match
-    return match.model_copy(update={"minute": event.minute, "added_minute": event.added_minute})
-
-
-def _bump(match: MatchState, team: str, counter: str, by: int = 1) -> MatchState:
-    stats = {
-        name: (
-            old.model_copy(update={counter: getattr(old, counter) + by}) if name == team else old
-        )
-        for name, old in match.stats.items()
+def _bumped(
+    stats: dict[str, TeamStats], team: str, counter: str, by: int = 1
+) -> dict[str, TeamStats]:
+    """``stats`` with one team's ``counter`` raised by ``by`` (teams keep their order)."""
+    return {
+        name: old.copy_with({counter: getattr(old, counter) + by}) if name == team else old
+        for name, old in stats.items()
     }
-    return match.model_copy(update={"stats": stats})
 
 
 def _require_team(match: MatchState, event: MatchEvent, team: str | None) -> None:
@@ -399,7 +429,7 @@ def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
         )
 
 
-def _reschedule(match: MatchState, event: MatchScheduled) -> MatchState:
+def _reschedule(match: MatchState, event: MatchScheduled) -> Changes:
     """A later scheduling event may move kick-off or venue, not teams, leg or rules."""
     original = match.timeline[0]
     assert isinstance(original, MatchScheduled)
@@ -418,9 +448,7 @@ def _reschedule(match: MatchState, event: MatchScheduled) -> MatchState:
             field="type",
             detail="cannot reschedule a match that has kicked off",
         )
-    return match.model_copy(
-        update={"venue": event.venue, "kickoff": event.kickoff, "competition": event.competition}
-    )
+    return {"venue": event.venue, "kickoff": event.kickoff, "competition": event.competition}
 
 
 def _next_periods(match: MatchState, rules: TieRules) -> tuple[Period, ...]:
@@ -445,7 +473,7 @@ def _next_periods(match: MatchState, rules: TieRules) -> tuple[Period, ...]:
             assert_never(match.period)
 
 
-def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> MatchState:
+def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> Changes:
     _require_not_ended(match, event)
 
     def refuse(detail: str) -> InvalidPeriodTransition:
@@ -462,17 +490,13 @@ def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> M
             f"{event.period} cannot follow {match.period or 'kick-off'} under "
             f"{rules.name!r} (expected {expected})"
         )
-    update: dict[str, object] = {
-        "status": Status.LIVE,
-        "period": event.period,
-        "is_period_running": True,
-    }
+    changes: Changes = {"status": Status.LIVE, "period": event.period, "is_period_running": True}
     if event.period is Period.PENALTY_SHOOTOUT:
-        update["shootout"] = Shootout(score=dict.fromkeys(match.teams, 0))
-    return match.model_copy(update=update)
+        changes["shootout"] = Shootout(score=dict.fromkeys(match.teams, 0))
+    return changes
 
 
-def _end_period(match: MatchState, event: PeriodEnded) -> MatchState:
+def _end_period(match: MatchState, event: PeriodEnded) -> Changes:
     if not match.is_period_running or event.period != match.period:
         raise InvalidPeriodTransition(
             event_id=event.event_id,
@@ -482,10 +506,10 @@ def _end_period(match: MatchState, event: PeriodEnded) -> MatchState:
             if match.is_period_running
             else f"{event.period} ended but no period is running",
         )
-    return match.model_copy(update={"is_period_running": False})
+    return {"is_period_running": False}
 
 
-def _score_goal(match: MatchState, event: GoalScored) -> MatchState:
+def _score_goal(match: MatchState, event: GoalScored) -> Changes:
     _require_play(match, event, event.team)
     assert match.period is not None
     is_own_goal = event.kind is GoalKind.OWN_GOAL
@@ -503,22 +527,22 @@ def _score_goal(match: MatchState, event: GoalScored) -> MatchState:
         is_deflected=event.is_deflected,
     )
     score = {team: goals + (team == credited) for team, goals in match.score.items()}
-    match = match.model_copy(update={"score": score, "goals": (*match.goals, goal)})
-    match = _bump(match, credited, "goals")
+    stats = _bumped(match.stats, credited, "goals")
     if is_own_goal:
-        match = _bump(match, event.team, "own_goals")
+        stats = _bumped(stats, event.team, "own_goals")
     if event.kind is GoalKind.PENALTY:
-        match = _bump(match, event.team, "penalties_scored")
-    return match
+        stats = _bumped(stats, event.team, "penalties_scored")
+    return {"score": score, "goals": (*match.goals, goal), "stats": stats}
 
 
-def _show_card(match: MatchState, event: CardShown) -> MatchState:
+def _show_card(match: MatchState, event: CardShown) -> Changes:
     _require_team(match, event, event.team)
     _require_started(match, event)
     if event.card is CardType.YELLOW:
-        return _bump(match, event.team, "yellow_cards")
+        return {"stats": _bumped(match.stats, event.team, "yellow_cards")}
+    stats = match.stats
     if event.card is CardType.SECOND_YELLOW:
-        match = _bump(match, event.team, "yellow_cards")
+        stats = _bumped(stats, event.team, "yellow_cards")
     dismissal = Dismissal(
         event_id=event.event_id,
         team=event.team,
@@ -527,11 +551,13 @@ def _show_card(match: MatchState, event: CardShown) -> MatchState:
         minute=event.minute,
         added_minute=event.added_minute,
     )
-    match = match.model_copy(update={"sent_off": (*match.sent_off, dismissal)})
-    return _bump(match, event.team, "red_cards")
+    return {
+        "sent_off": (*match.sent_off, dismissal),
+        "stats": _bumped(stats, event.team, "red_cards"),
+    }
 
 
-def _decide_var(match: MatchState, event: VarReviewDecided) -> MatchState:
+def _decide_var(match: MatchState, event: VarReviewDecided) -> Changes:
     _require_team(match, event, event.team)
     _require_started(match, event)
     reviews = list(match.var_reviews)
@@ -556,14 +582,14 @@ def _decide_var(match: MatchState, event: VarReviewDecided) -> MatchState:
         reviews.append(decided)
     else:
         reviews[open_index] = decided
-    match = match.model_copy(update={"var_reviews": tuple(reviews)})
+    changes: Changes = {"var_reviews": tuple(reviews)}
     subject = match.event_by_id(event.subject_event_id) if event.subject_event_id else None
     if event.outcome is VarOutcome.OVERTURNED and isinstance(subject, GoalScored):
-        match = _bump(match, subject.team, "disallowed_goals")
-    return match
+        changes["stats"] = _bumped(match.stats, subject.team, "disallowed_goals")
+    return changes
 
 
-def _take_kick(match: MatchState, event: ShootoutKickTaken) -> MatchState:
+def _take_kick(match: MatchState, event: ShootoutKickTaken) -> Changes:
     _require_team(match, event, event.team)
     _require_not_ended(match, event)
 
@@ -596,7 +622,7 @@ def _take_kick(match: MatchState, event: ShootoutKickTaken) -> MatchState:
         for team, goals in shootout.score.items()
     }
     winner = _shootout_winner(kicks, score, match.teams)
-    return match.model_copy(update={"shootout": Shootout(kicks=kicks, score=score, winner=winner)})
+    return {"shootout": Shootout(kicks=kicks, score=score, winner=winner)}
 
 
 def _shootout_winner(

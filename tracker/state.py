@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tracker.events import (
     BodyPart,
@@ -39,6 +40,18 @@ class Reason(StrEnum):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def copy_with(self, changes: dict[str, Any]) -> Self:
+        """A copy with ``changes``, like ``model_copy(update=...)`` at half the cost: the fold
+        builds only valid values, so nothing is re-validated."""
+        new = object.__new__(type(self))
+        object.__setattr__(new, "__dict__", {**self.__dict__, **changes})
+        object.__setattr__(
+            new, "__pydantic_fields_set__", self.__pydantic_fields_set__ | changes.keys()
+        )
+        object.__setattr__(new, "__pydantic_extra__", None)
+        object.__setattr__(new, "__pydantic_private__", None)
+        return new
 
 
 class TeamStats(_Frozen):
@@ -136,6 +149,14 @@ class MatchState(_Frozen):
     seq_gaps: tuple[SeqGap, ...] = ()
     cancelled: tuple[str, ...] = ()
     timeline: tuple[MatchEvent, ...] = ()
+    # Derived from the timeline, kept for O(1) duplicate checks; not part of the JSON.
+    event_ids: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)
+
+    @model_validator(mode="after")
+    def _index_event_ids(self) -> Self:
+        if len(self.event_ids) != len(self.timeline):
+            self.__dict__["event_ids"] = frozenset(event.event_id for event in self.timeline)
+        return self
 
     @property
     def teams(self) -> tuple[str, str]:
@@ -150,7 +171,7 @@ class MatchState(_Frozen):
         return next((e for e in reversed(self.timeline) if e.seq == seq), None)
 
     def has_event(self, event_id: str) -> bool:
-        return any(e.event_id == event_id for e in reversed(self.timeline))
+        return event_id in self.event_ids
 
     def event_by_id(self, event_id: str) -> MatchEvent | None:
         return next((e for e in self.timeline if e.event_id == event_id), None)
