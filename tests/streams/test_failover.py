@@ -53,6 +53,7 @@ async def test_a_worker_killed_mid_tie_restarts_and_ends_as_the_offline_fold(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 @pytest.mark.parametrize("kill_after", KILL_POINTS)
 async def test_ten_kills_at_each_point_all_end_as_the_offline_fold(
     broker_url, tmp_path, kill_after
