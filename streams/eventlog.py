@@ -1,5 +1,5 @@
-"""Reading `match-events` back: a range (to heal a tie state behind the log) or one tie's
-whole history (to replay it).
+"""Reading `match-events` back: a range (to heal a tie state behind the log), a partition to
+its end, or one tie's whole history (to replay it).
 
 Reads up to an offset the caller knows exists, or to the high watermark that fetch
 responses carry — never to `end_offsets`, which Tansu answers wrongly once producers batch.
@@ -17,50 +17,84 @@ from aiokafka.partitioner import DefaultPartitioner
 
 log = logging.getLogger(__name__)
 
+Record = ConsumerRecord[bytes, bytes]
+
+
+def _consumer(bootstrap: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
+
+
+async def _drain(
+    consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, stop: int | None, timeout: float
+) -> AsyncIterator[Record]:
+    consumer.assign([tp])
+    consumer.seek(tp, start)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    position, end = start, stop
+    while end is None or position < end:
+        if loop.time() > deadline:
+            log.error("read of %s stalled at offset %d (wanted %d-%s)", tp, position, start, end)
+            raise TimeoutError(f"reading {tp.topic}[{tp.partition}] stalled at offset {position}")
+        batches = await consumer.getmany(tp, timeout_ms=500, max_records=5000)
+        for record in batches.get(tp, []):
+            if end is not None and record.offset >= end:
+                return
+            position = record.offset + 1
+            yield record
+        if stop is None:
+            end = consumer.highwater(tp)
+
 
 async def read_range(
     bootstrap: str,
     topic: str,
     partition: int,
-    start: int,
-    stop: int,
+    start: int = 0,
+    stop: int | None = None,
     *,
-    timeout: float = 30.0,
-) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
-    """Records of ``topic[partition]`` with ``start <= offset < stop``, in order."""
-    if start >= stop:
+    timeout: float = 60.0,
+) -> AsyncIterator[Record]:
+    """Records of ``topic[partition]`` with ``start <= offset < stop``, in order; ``stop``
+    None reads to the partition's end as of now (its fetch high watermark)."""
+    if stop is not None and start >= stop:
         return
-    tp = TopicPartition(topic, partition)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
+    consumer = _consumer(bootstrap)
     await consumer.start()
     try:
-        consumer.assign([tp])
-        consumer.seek(tp, start)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        position = start
-        while position < stop:
-            if loop.time() > deadline:
-                log.error(
-                    "healing read of %s[%d] stopped at offset %d of %d-%d after %.0fs",
-                    topic,
-                    partition,
-                    position,
-                    start,
-                    stop,
-                    timeout,
-                )
-                return
-            batches = await consumer.getmany(tp, timeout_ms=500, max_records=1000)
-            for record in batches.get(tp, []):
-                if record.offset >= stop:
-                    return
-                position = record.offset + 1
+        async for record in _drain(
+            consumer, TopicPartition(topic, partition), start, stop, timeout
+        ):
+            yield record
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, bootstrap: str, topic: str) -> list[int]:
+    found = consumer.partitions_for_topic(topic)
+    if not found:
+        await consumer._client.force_metadata_update()
+        found = consumer.partitions_for_topic(topic)
+    if not found:
+        raise LookupError(f"no topic {topic!r} on {bootstrap}")
+    return sorted(found)
+
+
+async def read_topic(bootstrap: str, topic: str, *, timeout: float = 60.0) -> AsyncIterator[Record]:
+    """Every record of ``topic`` to its current end, partition after partition."""
+    consumer = _consumer(bootstrap)
+    await consumer.start()
+    try:
+        for partition in await _partitions(consumer, bootstrap, topic):
+            async for record in _drain(
+                consumer, TopicPartition(topic, partition), 0, None, timeout
+            ):
                 yield record
     finally:
         await consumer.stop()
@@ -68,32 +102,14 @@ async def read_range(
 
 async def read_key(
     bootstrap: str, topic: str, key: bytes, *, timeout: float = 60.0
-) -> list[ConsumerRecord[bytes, bytes]]:
+) -> list[Record]:
     """Every record of ``topic`` with ``key``, from the start to the current end, in order.
     Only the partition the default partitioner puts ``key`` in is read."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
-    )
+    consumer = _consumer(bootstrap)
     await consumer.start()
     try:
-        partitions = sorted(consumer.partitions_for_topic(topic) or ())
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = sorted(consumer.partitions_for_topic(topic) or ())
-        if not partitions:
-            raise LookupError(f"no topic {topic!r} on {bootstrap}")
+        partitions = await _partitions(consumer, bootstrap, topic)
         tp = TopicPartition(topic, DefaultPartitioner()(key, partitions, partitions))
-        consumer.assign([tp])
-        await consumer.seek_to_beginning(tp)
-        found: list[ConsumerRecord[bytes, bytes]] = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            batches = await consumer.getmany(tp, timeout_ms=500)
-            found += [record for record in batches.get(tp, []) if record.key == key]
-            high = consumer.highwater(tp)
-            if high is not None and await consumer.position(tp) >= high:
-                return found
-        raise TimeoutError(f"reading {topic} did not reach its end in {timeout:.0f}s")
+        return [r async for r in _drain(consumer, tp, 0, None, timeout) if r.key == key]
     finally:
         await consumer.stop()

@@ -108,7 +108,7 @@ class TieProcessor:
             await self.send(
                 self.outputs.match_updates,
                 match.match_id.encode(),
-                match.model_dump_json().encode(),
+                match.to_json().encode(),
             )
         for moment in moments(before, after, event):
             await self.send(

@@ -180,6 +180,10 @@ class MatchState(_Frozen):
     def clock(self) -> str:
         return clock_text(self.minute, self.added_minute)
 
+    def to_json(self) -> str:
+        """The public view (`match-updates`): the timeline of raw events left out."""
+        return self.model_dump_json(exclude={"timeline"})
+
 
 class TieState(_Frozen):
     """A tie (one or two legs) as if it ended now: the public JSON contract of `tie-scores`."""
@@ -201,8 +205,18 @@ class TieState(_Frozen):
         return next((leg for leg in self.legs if leg.match_id == match_id), None)
 
     def to_json(self) -> str:
+        """The public contract (`tie-scores`, `replay --json`): everything but the legs'
+        timelines of raw events, which the `match-events` log already holds."""
+        return self.model_dump_json(exclude=_PUBLIC_EXCLUDE)
+
+    def to_snapshot(self) -> str:
+        """Lossless JSON, timelines included: folding on from it equals folding everything."""
         return self.model_dump_json()
 
     @classmethod
     def from_json(cls, data: str | bytes) -> TieState:
+        """A state from either JSON; only a snapshot carries the timelines to fold on from."""
         return cls.model_validate_json(data)
+
+
+_PUBLIC_EXCLUDE: Any = {"legs": {"__all__": {"timeline"}}}

