@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.config import DEFAULT_BROKER, bootstrap_of
+from streams.config import add_broker_argument, bootstrap_of
 from streams.matchfiles import SourcedEvent, read_events
 from streams.producing import Timed, clock_order, send_events, start_producer
 from streams.providers import PROVIDERS, ImportOptions, ProviderError, load_match
@@ -38,11 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="produce.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="JSON Lines files, or - for stdin")
-    parser.add_argument(
-        "--broker",
-        default=os.environ.get("KAFKA_BROKER", DEFAULT_BROKER),
-        help="Kafka bootstrap URL (env KAFKA_BROKER; default %(default)s, the embedded broker)",
-    )
+    add_broker_argument(parser)
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument(
         "--speed",

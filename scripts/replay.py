@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.config import DEFAULT_BROKER, Settings, bootstrap_of
+from streams.config import Settings, add_broker_argument, bootstrap_of
 from streams.replaying import ReplayResult, replay_files, replay_log, restream, tie_events_from_log
 from streams.topics import TopicNames
 from tracker import TrackerError
@@ -42,11 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", nargs="+", metavar="FILE", help="match files (JSON Lines)")
     source.add_argument("--tie", metavar="ID", help="re-read this tie from the match-events log")
-    parser.add_argument(
-        "--broker",
-        default=os.environ.get("KAFKA_BROKER", DEFAULT_BROKER),
-        help="Kafka bootstrap URL, with --tie (env KAFKA_BROKER; default %(default)s)",
-    )
+    add_broker_argument(parser)
     parser.add_argument("--at", metavar="MINUTE", help="61, 90+3 or LEG:MINUTE (default: end)")
     parser.add_argument("--json", action="store_true", help="print the tie-state JSON contract")
     parser.add_argument(

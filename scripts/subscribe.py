@@ -16,14 +16,13 @@ Exit codes: 0 done (count reached, timeout, or Ctrl-C); 1 --count not reached be
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.config import DEFAULT_BROKER
+from streams.config import add_broker_argument
 from streams.subscription import run_subscription
 from streams.topics import REPLAY_PREFIX
 
@@ -34,11 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--broker",
-        default=os.environ.get("KAFKA_BROKER", DEFAULT_BROKER),
-        help="Kafka bootstrap URL (env KAFKA_BROKER; default %(default)s, the embedded broker)",
-    )
+    add_broker_argument(parser)
     parser.add_argument("--tie", metavar="ID", help="only this tie")
     parser.add_argument(
         "--from-beginning",

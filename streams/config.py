@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping
 
@@ -49,3 +50,13 @@ class Settings(BaseModel):
 def bootstrap_of(url: str) -> str:
     """``127.0.0.1:9092`` from ``kafka://127.0.0.1:9092`` (or from itself)."""
     return url.split("://", 1)[-1].rstrip("/")
+
+
+def add_broker_argument(parser: argparse.ArgumentParser) -> None:
+    """``--broker URL``, defaulting to ``KAFKA_BROKER`` or the embedded broker's address."""
+    parser.add_argument(
+        "--broker",
+        default=os.environ.get("KAFKA_BROKER", DEFAULT_BROKER),
+        help="Kafka bootstrap URL (env KAFKA_BROKER; default %(default)s, where "
+        "scripts/demo.py and python -m streams.broker run the embedded broker)",
+    )
