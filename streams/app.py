@@ -35,6 +35,11 @@ def create_app(settings: Settings) -> faust.App:
         web_port=settings.web_port,
         web_host="127.0.0.1",
         stream_wait_empty=False,
+        # Tie states are kilobytes: with Faust's 16 KiB batches every update would wait for
+        # the previous one's round trip (aiokafka keeps one batch in flight per partition).
+        producer_max_batch_size=512 * 1024,
+        producer_max_request_size=4 * 1024 * 1024,
+        producer_linger=0.002,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 from typing import Any
 
 import orjson
@@ -53,15 +54,61 @@ class TieRecord(BaseModel):
     offset: int
 
 
+class _EventJsonCache:
+    """Each event's JSON, made once: a tie record carries every event of its legs, so
+    serializing them afresh on every update would cost O(events) each time. Keyed by object
+    identity, holding the event so the identity cannot be reused while cached."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.entries: dict[int, tuple[MatchEvent, bytes]] = {}
+
+    def __call__(self, event: MatchEvent) -> bytes:
+        hit = self.entries.get(id(event))
+        if hit is not None and hit[0] is event:
+            return hit[1]
+        data = event.__pydantic_serializer__.to_json(event)
+        if len(self.entries) >= self.limit:
+            for key in list(itertools.islice(self.entries, self.limit // 10)):
+                del self.entries[key]
+        self.entries[id(event)] = (event, data)
+        return data
+
+
+_event_json = _EventJsonCache()
+
+
+def encode_record(record: TieRecord) -> bytes:
+    """The record as JSON: the public state, then each leg's timeline from cached events."""
+    timelines = b",".join(
+        orjson.dumps(leg.match_id) + b":[" + b",".join(map(_event_json, leg.timeline)) + b"]"
+        for leg in record.state.legs
+    )
+    return b'{"partition":%d,"offset":%d,"state":%s,"timelines":{%s}}' % (
+        record.partition,
+        record.offset,
+        record.state.to_json().encode(),
+        timelines,
+    )
+
+
+def decode_record(raw: bytes) -> TieRecord:
+    data = orjson.loads(raw)
+    timelines = data.pop("timelines")
+    for leg in data["state"]["legs"]:
+        leg["timeline"] = timelines[leg["match_id"]]
+    return TieRecord.model_validate(data)
+
+
 class TieRecordCodec(codecs.Codec):
     """Faust codec for the tie table (Faust cannot take a pydantic class as value_type)."""
 
     def _dumps(self, obj: Any) -> bytes:
         assert isinstance(obj, TieRecord)
-        return obj.model_dump_json().encode()
+        return encode_record(obj)
 
     def _loads(self, s: bytes) -> Any:
-        return TieRecord.model_validate_json(s)
+        return decode_record(s)
 
 
 TIE_RECORD_CODEC = "tie_record"
