@@ -7,13 +7,14 @@ from pathlib import Path
 import faust
 
 from streams.config import Settings
+from streams.transport import TrackerApp
 
 
 def create_app(settings: Settings) -> faust.App:
     """The Faust app with the product's settings: fast group joins on small brokers,
     at-least-once processing (the fold is idempotent), raw bytes on the wire."""
     Path(settings.datadir).parent.mkdir(parents=True, exist_ok=True)
-    return faust.App(
+    return TrackerApp(
         settings.app_id,
         broker=settings.broker,
         store=settings.store,

@@ -28,6 +28,7 @@ from streams.eventlog import read_topic
 from streams.launcher import WorkerProcess
 from streams.synthetic import generate_ties
 from streams.topics import TopicNames
+from streams.transport import FETCH_MAX_WAIT_MS
 from tracker import MatchEvent, evolve, new_tie
 
 
@@ -110,6 +111,7 @@ async def measure_raw_client(bootstrap: str, events: list[MatchEvent], partition
     await _produce(bootstrap, source, events)
     consumer = AIOKafkaConsumer(
         source,
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         bootstrap_servers=bootstrap,
         group_id=f"bench-raw-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
@@ -146,7 +148,11 @@ async def _await_versions(
     """Follow ``topic`` from the start until every tie reached its wanted version; returns the
     arrival time of the first and last update and of every (tie, version)."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+        topic,
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     arrivals: dict[tuple[str, int], float] = {}

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from streams.transport import FETCH_MAX_WAIT_MS
+
 log = logging.getLogger(__name__)
 
 Record = ConsumerRecord[bytes, bytes]
@@ -22,6 +24,7 @@ Record = ConsumerRecord[bytes, bytes]
 
 def _consumer(bootstrap: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         group_id=None,

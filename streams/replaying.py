@@ -21,6 +21,7 @@ from streams.producing import clock_order, send_events, start_producer
 from streams.render import summary
 from streams.subscribing import Update, follow
 from streams.topics import REPLAY_PREFIX, TopicNames
+from streams.transport import FETCH_MAX_WAIT_MS
 from tracker import InvalidEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.timeline import Cut, events_until
 
@@ -89,7 +90,10 @@ async def _position_group_at_end(bootstrap: str, group: str, topic: str) -> None
     """Commit the current end (fetch high watermark) of ``topic`` for a new consumer group, so
     a worker of that group reads only what is sent from now on."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
     )
     await consumer.start()
     try:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from streams.transport import FETCH_MAX_WAIT_MS
+
 
 @dataclass(frozen=True)
 class Update:
@@ -61,7 +63,10 @@ async def follow(
 ) -> AsyncIterator[Update]:
     """Every message of ``topics`` from the start, or from now on; runs until cancelled."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
     )
     await consumer.start()
     try:
