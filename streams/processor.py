@@ -54,7 +54,6 @@ class TieProcessor:
     bootstrap: str
     healing: bool = True
     caught_up: set[int] = field(default_factory=set)
-    processed: int = 0
 
     def forget_partitions(self) -> None:
         """After a rebalance every partition is checked against the log again."""
@@ -90,12 +89,17 @@ class TieProcessor:
         except RuleViolation as error:
             await self._dead(message, "rule_violation", error, error.field)
             return
+        except Exception as error:  # a bug of ours must not stop the worker or lose the input
+            log.exception(
+                "fold failed on %s[%d]@%d", message.topic, message.partition, message.offset
+            )
+            await self._dead(message, "internal_error", error, None)
+            return
         if after is state:
             return  # a duplicate: nothing changed, nothing to say
         self.table[event.tie_id] = TieRecord(
             state=after, partition=message.partition, offset=message.offset
         )
-        self.processed += 1
         await self._publish(state, after, event)
 
     async def _publish_state(self, state: TieState) -> None:
