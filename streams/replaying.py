@@ -19,7 +19,7 @@ from streams.launcher import WorkerProcess
 from streams.matchfiles import LineError, SourcedEvent, read_events
 from streams.producing import clock_order, send_events, start_producer
 from streams.render import summary
-from streams.subscribing import Update, follow
+from streams.subscribing import Update, follow, high_watermarks
 from streams.topics import REPLAY_PREFIX, TopicNames
 from streams.transport import FETCH_MAX_WAIT_MS
 from tracker import InvalidEvent, RuleViolation, TieState, evolve, new_tie
@@ -99,15 +99,7 @@ async def _position_group_at_end(bootstrap: str, group: str, topic: str) -> None
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends: dict[TopicPartition, int] = {}
-        while len(ends) < len(partitions):
-            await consumer.getmany(*partitions, timeout_ms=300, max_records=1)
-            for tp in partitions:
-                high = consumer.highwater(tp)
-                if high is not None:
-                    ends[tp] = high
-        await consumer.commit({tp: end for tp, end in ends.items()})
+        await consumer.commit(await high_watermarks(consumer, partitions))
     finally:
         await consumer.stop()
 

@@ -37,21 +37,24 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str, wait: float) -> li
         await asyncio.sleep(0.2)
 
 
-async def _seek_to_high_watermark(
-    consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]
-) -> None:
-    """Position every partition at its true end, learnt from a fetch response."""
+async def high_watermarks(
+    consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition], timeout: float = 10.0
+) -> dict[TopicPartition, int]:
+    """The true end of each partition, learnt from fetch responses (not `end_offsets`)."""
     await consumer.seek_to_beginning(*partitions)
-    unknown = set(partitions)
+    ends: dict[TopicPartition, int] = {}
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10.0
-    while unknown and loop.time() < deadline:
+    deadline = loop.time() + timeout
+    while len(ends) < len(partitions):
+        if loop.time() > deadline:
+            raise TimeoutError(f"no fetch response for {set(partitions) - set(ends)}")
+        unknown = [tp for tp in partitions if tp not in ends]
         await consumer.getmany(*unknown, timeout_ms=300, max_records=1)
-        for tp in list(unknown):
+        for tp in unknown:
             high = consumer.highwater(tp)
             if high is not None:
-                consumer.seek(tp, high)
-                unknown.discard(tp)
+                ends[tp] = high
+    return ends
 
 
 async def follow(
@@ -79,7 +82,8 @@ async def follow(
         if from_beginning:
             await consumer.seek_to_beginning(*partitions)
         else:
-            await _seek_to_high_watermark(consumer, partitions)
+            for tp, end in (await high_watermarks(consumer, partitions)).items():
+                consumer.seek(tp, end)
         while True:
             batches = await consumer.getmany(timeout_ms=500)
             for tp, records in batches.items():
