@@ -10,7 +10,7 @@ import orjson
 from faust.serializers import codecs
 from pydantic import BaseModel, ConfigDict
 
-from tracker import MatchEvent, TieState, event_from_dict
+from tracker import MatchEvent, MatchState, TieState, event_from_dict
 from tracker.errors import InvalidEvent
 from tracker.moments import Moment
 
@@ -78,25 +78,33 @@ class _EventJsonCache:
 _event_json = _EventJsonCache()
 
 
-def encode_record(record: TieRecord) -> bytes:
-    """The record as JSON: the public state, then each leg's timeline from cached events."""
-    timelines = b",".join(
-        orjson.dumps(leg.match_id) + b":[" + b",".join(map(_event_json, leg.timeline)) + b"]"
-        for leg in record.state.legs
+def _leg_private(leg: MatchState) -> bytes:
+    """What the public JSON leaves out of a leg: its events (from the cache) and refusals."""
+    return b'{"timeline":[%s],"held":[%s],"refused":%s}' % (
+        b",".join(map(_event_json, leg.timeline)),
+        b",".join(map(_event_json, leg.held)),
+        orjson.dumps([refusal.model_dump() for refusal in leg.refused]),
     )
-    return b'{"partition":%d,"offset":%d,"state":%s,"timelines":{%s}}' % (
+
+
+def encode_record(record: TieRecord) -> bytes:
+    """The record as JSON: the public state, then each leg's events from cached JSON."""
+    private = b",".join(
+        orjson.dumps(leg.match_id) + b":" + _leg_private(leg) for leg in record.state.legs
+    )
+    return b'{"partition":%d,"offset":%d,"state":%s,"legs":{%s}}' % (
         record.partition,
         record.offset,
         record.state.to_json().encode(),
-        timelines,
+        private,
     )
 
 
 def decode_record(raw: bytes) -> TieRecord:
     data = orjson.loads(raw)
-    timelines = data.pop("timelines")
+    private = data.pop("legs")
     for leg in data["state"]["legs"]:
-        leg["timeline"] = timelines[leg["match_id"]]
+        leg.update(private[leg["match_id"]])
     return TieRecord.model_validate(data)
 
 

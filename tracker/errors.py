@@ -47,6 +47,14 @@ class OutOfOrderEvent(RuleViolation):
         )
 
 
+class ConflictingDuplicate(RuleViolation):
+    """An ``event_id`` already received with other content (whichever copy came first)."""
+
+
+class LegOutOfOrder(RuleViolation):
+    """An event of a leg while the leg before it has not finished."""
+
+
 class WrongTie(RuleViolation):
     """An event folded into the state of another tie."""
 

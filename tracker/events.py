@@ -11,8 +11,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
+from tracker.bounds import MAX_SEQ, MAX_TEXT_LENGTH, Id, Name, Text
 from tracker.errors import InvalidEvent
 from tracker.rules import PRESETS, TieRules
 
@@ -103,10 +111,10 @@ class _Event(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: str = Field(min_length=1, description="Unique id of this event.")
-    tie_id: str = Field(min_length=1, description="The tie (both legs share it).")
-    match_id: str = Field(min_length=1, description="The match (one leg) of the tie.")
-    seq: int = Field(ge=0, description="Position in the match; strictly increasing.")
+    event_id: Id = Field(description="Unique id of this event.")
+    tie_id: Id = Field(description="The tie (both legs share it).")
+    match_id: Id = Field(description="The match (one leg) of the tie.")
+    seq: int = Field(ge=0, le=MAX_SEQ, description="Position in the match; strictly increasing.")
     period: Period | None = Field(default=None, description="Period the clock is in.")
     minute: int | None = Field(
         default=None, ge=0, le=150, description="Match minute, e.g. 90 of 90+3; none if unknown."
@@ -122,19 +130,19 @@ class _Event(BaseModel):
 
 
 class _TeamEvent(_Event):
-    team: str = Field(min_length=1, description="Team as named in the match's scheduling.")
+    team: Name = Field(description="Team as named in the match's scheduling.")
 
 
 class MatchScheduled(_Event):
     """A match (one leg of a tie) was scheduled, naming its teams and the tie's rules."""
 
     type: Literal["match_scheduled"] = "match_scheduled"
-    home: str = Field(min_length=1)
-    away: str = Field(min_length=1)
+    home: Name
+    away: Name
     leg: int = Field(default=1, ge=1, le=2)
-    rules: str | TieRules = Field(description="A preset name, or the rules inline.")
-    competition: str | None = None
-    venue: str | None = None
+    rules: Text | TieRules = Field(description="A preset name, or the rules inline.")
+    competition: Text | None = None
+    venue: Text | None = None
     kickoff: datetime | None = None
 
     @field_validator("rules")
@@ -169,8 +177,8 @@ class GoalScored(_TeamEvent):
     """A goal. ``team`` is the scorer's team; an own goal counts for the other team."""
 
     type: Literal["goal_scored"] = "goal_scored"
-    scorer: str | None = Field(default=None, description="Unknown while a feed has not said.")
-    assist: str | None = None
+    scorer: Name | None = Field(default=None, description="Unknown while a feed has not said.")
+    assist: Name | None = None
     body_part: BodyPart | None = None
     kind: GoalKind = GoalKind.OPEN_PLAY
     is_deflected: bool = False
@@ -181,13 +189,13 @@ class GoalDisallowed(_TeamEvent):
 
     type: Literal["goal_disallowed"] = "goal_disallowed"
     reason: DisallowReason
-    players: tuple[str, ...] = ()
-    goal_event_id: str | None = None
+    players: tuple[Name, ...] = Field(default=(), max_length=22)
+    goal_event_id: Id | None = None
 
 
 class OffsideCalled(_TeamEvent):
     type: Literal["offside_called"] = "offside_called"
-    player: str | None = None
+    player: Name | None = None
 
 
 class PenaltyAwarded(_TeamEvent):
@@ -195,42 +203,42 @@ class PenaltyAwarded(_TeamEvent):
 
     type: Literal["penalty_awarded"] = "penalty_awarded"
     reason: PenaltyReason
-    won_by: str | None = None
-    conceded_by: str | None = None
+    won_by: Name | None = None
+    conceded_by: Name | None = None
 
 
 class PenaltyMissed(_TeamEvent):
     type: Literal["penalty_missed"] = "penalty_missed"
     outcome: PenaltyMissOutcome
-    taker: str | None = None
-    goalkeeper: str | None = None
+    taker: Name | None = None
+    goalkeeper: Name | None = None
 
 
 class SaveMade(_TeamEvent):
     """A save by ``team``'s goalkeeper."""
 
     type: Literal["save_made"] = "save_made"
-    goalkeeper: str | None = None
-    shooter: str | None = None
+    goalkeeper: Name | None = None
+    shooter: Name | None = None
 
 
 class CardShown(_TeamEvent):
     type: Literal["card_shown"] = "card_shown"
     card: CardType
-    player: str | None = None
+    player: Name | None = None
 
 
 class SubstitutionMade(_TeamEvent):
     type: Literal["substitution_made"] = "substitution_made"
-    player_off: str | None = None
-    player_on: str | None = None
+    player_off: Name | None = None
+    player_on: Name | None = None
 
 
 class VarReviewStarted(_Event):
     type: Literal["var_review_started"] = "var_review_started"
     about: VarSubject
-    team: str | None = None
-    subject_event_id: str | None = None
+    team: Name | None = None
+    subject_event_id: Id | None = None
 
 
 class VarReviewDecided(_Event):
@@ -239,22 +247,22 @@ class VarReviewDecided(_Event):
     type: Literal["var_review_decided"] = "var_review_decided"
     about: VarSubject
     outcome: VarOutcome
-    team: str | None = None
-    subject_event_id: str | None = None
+    team: Name | None = None
+    subject_event_id: Id | None = None
 
 
 class ShootoutKickTaken(_TeamEvent):
     type: Literal["shootout_kick_taken"] = "shootout_kick_taken"
     outcome: KickOutcome
-    taker: str | None = None
+    taker: Name | None = None
 
 
 class EventRetracted(_Event):
     """A feed correction: the event ``retracted_event_id`` never happened."""
 
     type: Literal["event_retracted"] = "event_retracted"
-    retracted_event_id: str = Field(min_length=1)
-    reason: str | None = None
+    retracted_event_id: Id
+    reason: Text | None = None
 
 
 MatchEvent = Annotated[
@@ -303,7 +311,10 @@ def _invalid(error: ValidationError) -> InvalidEvent:
         loc = loc[1:]
     if first["type"] == "json_invalid":
         return InvalidEvent("(json)", first["msg"])
-    return InvalidEvent(".".join(loc) or "type", first["msg"])
+    message = first["msg"]
+    if first["type"] == "string_pattern_mismatch":
+        message = "must not contain control characters"
+    return InvalidEvent(".".join(loc)[:MAX_TEXT_LENGTH] or "type", message)
 
 
 def parse_event(data: str | bytes) -> MatchEvent:

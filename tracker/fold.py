@@ -7,10 +7,13 @@ from functools import reduce
 from typing import Any, assert_never
 
 from tracker.errors import (
+    ConflictingDuplicate,
     InvalidPeriodTransition,
+    LegOutOfOrder,
     MatchAlreadyEnded,
     OutOfOrderEvent,
     PeriodNotRunning,
+    RuleViolation,
     ScheduleConflict,
     ShootoutViolation,
     UnknownEventReference,
@@ -49,6 +52,7 @@ from tracker.state import (
     Dismissal,
     Goal,
     MatchState,
+    Refusal,
     SeqGap,
     Shootout,
     ShootoutKick,
@@ -89,10 +93,12 @@ def evolve(tie: TieState, event: MatchEvent) -> TieState:
                 field="match_id",
                 detail=f"match not scheduled in tie {tie.tie_id!r}",
             )
+        _check_id_is_new(tie, event)
         return _with_leg(tie, _first_schedule(tie, event), event)
     assert tie.rules is not None  # a tie with a leg has rules
-    if _is_duplicate(leg, event):
+    if _is_duplicate(tie, leg, event):
         return tie
+    _check_leg_order(tie, leg, event, tie.rules)
     return _with_leg(tie, _accept(leg, event, tie.rules), event)
 
 
@@ -118,8 +124,9 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
             key=lambda m: m.leg,
         )
     )
+    complete = all(match.complete for match in legs)
     if isinstance(event, _STANDING_UNCHANGED) and leg.cancelled == _old_cancelled(tie, leg):
-        return tie.copy_with({"legs": legs, "version": tie.version + 1})
+        return tie.copy_with({"legs": legs, "complete": complete, "version": tie.version + 1})
     first = legs[0]
     teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
     rules = tie.rules or _rules_of(leg)
@@ -142,6 +149,7 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
             "reason": now.reason,
             "goals_needed": now.goals_needed,
             "winner": now.winner,
+            "complete": complete,
             "legs": legs,
             "version": tie.version + 1,
         }
@@ -203,10 +211,33 @@ def _scheduled(event: MatchScheduled) -> MatchState:
 # -- acceptance: duplicates, order, gaps and cancellations -------------------------------
 
 
-def _is_duplicate(leg: MatchState, event: MatchEvent) -> bool:
-    """True for an event already applied (same id, or same seq with the same content)."""
+def _conflict(event: MatchEvent, seen: MatchEvent) -> ConflictingDuplicate:
+    return ConflictingDuplicate(
+        event_id=event.event_id,
+        match_id=event.match_id,
+        field="event_id",
+        detail=f"event {event.event_id!r} was already received with other content "
+        f"({seen.type} at seq {seen.seq} of match {seen.match_id!r})",
+    )
+
+
+def _check_id_is_new(tie: TieState, event: MatchEvent) -> None:
+    for other in tie.legs:
+        seen = other.received(event.event_id) if other.has_event(event.event_id) else None
+        if seen is not None:
+            raise _conflict(event, seen)
+
+
+def _is_duplicate(tie: TieState, leg: MatchState, event: MatchEvent) -> bool:
+    """True for an event already received (same id, or same seq with the same content);
+    the same id with other content is a conflicting duplicate, whichever came first."""
     if leg.has_event(event.event_id):
-        return True
+        seen = leg.received(event.event_id)
+        assert seen is not None  # has_event indexes exactly the received events
+        if seen.model_dump() == event.model_dump():
+            return True
+        raise _conflict(event, seen)
+    _check_id_is_new(tie, event)
     applied = leg.event_at_seq(event.seq)
     if applied is None:
         return False
@@ -217,11 +248,28 @@ def _is_duplicate(leg: MatchState, event: MatchEvent) -> bool:
     )
 
 
+def _check_leg_order(tie: TieState, leg: MatchState, event: MatchEvent, rules: TieRules) -> None:
+    """Legs are played one after the other: nothing happens in leg 2 before leg 1 ended."""
+    if leg.leg == 1 or not rules.legs_in_order or isinstance(event, MatchScheduled):
+        return
+    before = next((other for other in tie.legs if other.leg == leg.leg - 1), None)
+    if before is None or before.status is not Status.FINISHED:
+        state = "is not scheduled" if before is None else "has not finished"
+        raise LegOutOfOrder(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="match_id",
+            detail=f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} {state}",
+        )
+
+
 def _in_gap(leg: MatchState, seq: int) -> bool:
     return any(gap.after < seq < gap.before for gap in leg.seq_gaps)
 
 
 def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
+    """``leg`` with a new event: applied, held (it does not fit yet, and an earlier seq is
+    missing), or the whole match re-folded in seq order (a late event, a cancellation)."""
     is_late = event.seq < leg.last_seq
     if is_late and not _in_gap(leg, event.seq):
         raise OutOfOrderEvent(
@@ -230,19 +278,55 @@ def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
             expected=leg.last_seq + 1,
             got=event.seq,
         )
-    target = cancelled_event_id(event)
-    if target is not None:
-        _check_cancellable(leg, event, target)
-    if is_late or target is not None:
-        timeline = tuple(sorted((*leg.timeline, event), key=lambda e: e.seq))
-        return _refold(timeline, rules)
-    changes = _changes(leg, event, rules)
+    if is_late or cancelled_event_id(event) is not None:
+        return _rebuild(leg, event, rules)
+    gaps = leg.seq_gaps
+    if event.seq > leg.last_seq + 1:
+        gaps = (*gaps, SeqGap(after=leg.last_seq, before=event.seq))
+    try:
+        changes = _changes(leg, event, rules)
+    except RuleViolation:
+        if not gaps:
+            raise
+        return leg.copy_with(
+            {
+                "held": (*leg.held, event),
+                "event_ids": leg.event_ids | {event.event_id},
+                "last_seq": event.seq,
+                "seq_gaps": gaps,
+                "complete": False,
+            }
+        )
     changes["timeline"] = (*leg.timeline, event)
     changes["event_ids"] = leg.event_ids | {event.event_id}
     changes["last_seq"] = event.seq
-    if event.seq > leg.last_seq + 1:
-        changes["seq_gaps"] = (*leg.seq_gaps, SeqGap(after=leg.last_seq, before=event.seq))
+    if gaps is not leg.seq_gaps:
+        changes["seq_gaps"] = gaps
+        changes["complete"] = False
     return leg.copy_with(changes)
+
+
+def _rebuild(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
+    """The match re-folded with ``event`` in seq order. Raises if ``event`` itself does not
+    fit; any other event that no longer fits is dropped and named in ``refused``."""
+    received = sorted((*leg.timeline, *leg.held, event), key=lambda e: e.seq)
+    match, refusals = _refold(received, rules)
+    for refused, error in refusals:
+        if refused is event:
+            raise error
+    if not refusals:
+        return match.copy_with({"refused": leg.refused})
+    found = tuple(
+        Refusal(
+            event_id=refused.event_id,
+            seq=refused.seq,
+            error=type(error).__name__,
+            field=error.field,
+            detail=error.detail,
+        )
+        for refused, error in refusals
+    )
+    return match.copy_with({"refused": (*leg.refused, *found)})
 
 
 def _check_cancellable(leg: MatchState, event: MatchEvent, target_id: str) -> None:
@@ -267,31 +351,51 @@ def _check_cancellable(leg: MatchState, event: MatchEvent, target_id: str) -> No
         raise refuse(f"event {target_id!r} is not a goal by {event.team!r}")
 
 
-def _refold(timeline: tuple[MatchEvent, ...], rules: TieRules) -> MatchState:
-    """The match rebuilt from its timeline, leaving out every cancelled event's effect."""
-    retracted = {e.retracted_event_id for e in timeline if isinstance(e, EventRetracted)}
+def _refold(
+    received: list[MatchEvent], rules: TieRules
+) -> tuple[MatchState, list[tuple[MatchEvent, RuleViolation]]]:
+    """The match rebuilt from every event received, in seq order, leaving out each cancelled
+    event's effect. An event that breaks a rule is held when a seq before it is missing, and
+    refused (returned with its error) otherwise."""
+    retracted = {e.retracted_event_id for e in received if isinstance(e, EventRetracted)}
     cancelled = set(retracted)
-    for event in timeline:
+    for event in received:
         target = cancelled_event_id(event)
         if target is not None and event.event_id not in retracted:
             cancelled.add(target)
-    schedule, *rest = timeline
+    schedule, *rest = received
     assert isinstance(schedule, MatchScheduled)
     match = _scheduled(schedule)
     gaps: list[SeqGap] = []
+    held: list[MatchEvent] = []
+    refused: list[tuple[MatchEvent, RuleViolation]] = []
     for event in rest:
         if event.seq > match.last_seq + 1:
             gaps.append(SeqGap(after=match.last_seq, before=event.seq))
-        changes = _changes(match, event, rules) if event.event_id not in cancelled else {}
+        try:
+            target = cancelled_event_id(event)
+            if target is not None:
+                _check_cancellable(match, event, target)
+            changes = _changes(match, event, rules) if event.event_id not in cancelled else {}
+        except RuleViolation as error:
+            if gaps:
+                held.append(event)
+                match = match.copy_with({"last_seq": event.seq})
+            else:
+                refused.append((event, error))
+            continue
+        changes["timeline"] = (*match.timeline, event)
         match = match.copy_with({**changes, "last_seq": event.seq})
+    kept = (*match.timeline, *held)
     return match.copy_with(
         {
-            "timeline": timeline,
-            "event_ids": frozenset(e.event_id for e in timeline),
+            "held": tuple(held),
+            "event_ids": frozenset(e.event_id for e in kept),
             "seq_gaps": tuple(gaps),
-            "cancelled": tuple(e.event_id for e in timeline if e.event_id in cancelled),
+            "complete": not gaps,
+            "cancelled": tuple(e.event_id for e in match.timeline if e.event_id in cancelled),
         }
-    )
+    ), refused
 
 
 # -- effects of each event type ----------------------------------------------------------

@@ -43,10 +43,15 @@ class MomentKind(StrEnum):
 
 
 class Moment(BaseModel):
-    """One notable change, published on the `moments` topic."""
+    """One notable change, published on the `moments` topic.
+
+    ``id`` comes from the event and the kind of change (and the goal, for goal moments), so a
+    moment published twice, e.g. after a worker re-folded the log, is recognisably the same.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    id: str
     tie_id: str
     match_id: str
     event_id: str
@@ -112,8 +117,14 @@ def standing_text(tie: TieState) -> str:
             return f"{tie.advancing} through on away goals"
         case Reason.EXTRA_TIME:
             return "level, extra time to come"
-        case Reason.PENALTIES if tie.advancing is not None:
-            return f"{tie.advancing} ahead on penalties"
+        case Reason.PENALTIES if decider is not None and decider.shootout is not None:
+            kicks = decider.shootout.score
+            tally = f"({kicks[decider.home]}-{kicks[decider.away]})"
+            if tie.advancing is not None:
+                return f"{tie.advancing} ahead on penalties {tally}"
+            if not decider.shootout.kicks:
+                return "level, penalty shootout under way"
+            return f"level in the shootout {tally}"
         case Reason.PENALTIES:
             return "level, penalties to come"
         case _:
@@ -148,29 +159,27 @@ def moments(before: TieState, after: TieState, event: MatchEvent) -> list[Moment
     if after.version == before.version:
         return []
     match = after.leg_for_match(event.match_id)
-    if match is None:
-        return []
+    if match is None or any(held.event_id == event.event_id for held in match.held):
+        return []  # a held event changes nothing a fan sees until its gap fills
     old = before.leg_for_match(event.match_id)
     clock = clock_text(event.minute, event.added_minute)
     at = f"{clock} " if clock else ""
-    found: list[tuple[MomentKind, str | None, str]] = []
+    found: list[tuple[MomentKind, str | None, str, str]] = []
 
-    def add(kind: MomentKind, team: str | None, text: str) -> None:
-        found.append((kind, team, text))
+    def add(kind: MomentKind, team: str | None, text: str, about: str = "") -> None:
+        found.append((kind, team, text, about))
 
     old_goals = {goal.event_id for goal in old.goals} if old else set()
     for goal in match.goals:
         if goal.event_id not in old_goals:
-            add(MomentKind.GOAL, goal.team, f"{at}{_goal_text(goal)}: {_headline(after, match)}")
+            text = f"{at}{_goal_text(goal)}: {_headline(after, match)}"
+            add(MomentKind.GOAL, goal.team, text, goal.event_id)
     new_goals = {goal.event_id for goal in match.goals}
     for goal in old.goals if old else ():
         if goal.event_id not in new_goals:
             why = "ruled out" if cancelled_event_id(event) == goal.event_id else "removed"
-            add(
-                MomentKind.GOAL_CANCELLED,
-                goal.team,
-                f"{at}{_goal_text(goal)} goal {why}: {_headline(after, match)}",
-            )
+            text = f"{at}{_goal_text(goal)} goal {why}: {_headline(after, match)}"
+            add(MomentKind.GOAL_CANCELLED, goal.team, text, goal.event_id)
     match event:
         case GoalDisallowed(goal_event_id=None):
             who = short_name(event.players[0]) if event.players else event.team
@@ -239,6 +248,8 @@ def moments(before: TieState, after: TieState, event: MatchEvent) -> list[Moment
 
     return [
         Moment(
+            id=f"{event.event_id}:{kind}"
+            + (f":{about}" if about not in ("", event.event_id) else ""),
             tie_id=after.tie_id,
             match_id=event.match_id,
             event_id=event.event_id,
@@ -250,5 +261,5 @@ def moments(before: TieState, after: TieState, event: MatchEvent) -> list[Moment
             team=team,
             text=text,
         )
-        for kind, team, text in found
+        for kind, team, text, about in found
     ]

@@ -6,19 +6,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from tracker.bounds import Text
+
 
 class TieRules(BaseModel):
     """How a tie is decided. A league match is a one-leg tie that is not a knockout."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str
+    name: Text
     legs: Literal[1, 2] = 2
     is_knockout: bool = True
     away_goals: bool = False
     away_goals_in_extra_time: bool = False
     extra_time: bool = True
     penalties: bool = True
+    #: Leg 2 starts after leg 1 ended; False lets a feed interleave the legs' events.
+    legs_in_order: bool = True
 
 
 PRESETS: dict[str, TieRules] = {

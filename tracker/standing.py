@@ -57,7 +57,7 @@ def _when_level(rules: TieRules, decider: MatchState | None) -> tuple[str | None
     if decider is None or decider.status is Status.SCHEDULED:
         return None, Reason.LEVEL
     shootout = decider.shootout
-    if shootout is not None and shootout.kicks:
+    if shootout is not None:  # under way: only the kicks decide now
         first, second = decider.teams
         home_kicks, away_kicks = shootout.score[first], shootout.score[second]
         if shootout.winner is not None:

@@ -122,6 +122,20 @@ class SeqGap(_Frozen):
     before: int
 
 
+class Refusal(_Frozen):
+    """An event the match had taken (or held) that a late event showed to break a rule.
+
+    Folding in ``seq`` order is the truth: when an event fills a gap, every event after it
+    is judged again, and one that no longer fits is dropped from the match and named here.
+    """
+
+    event_id: str
+    seq: int
+    error: str
+    field: str
+    detail: str
+
+
 class MatchState(_Frozen):
     """One match (one leg): score, clock, stats and the timeline of accepted events."""
 
@@ -147,15 +161,22 @@ class MatchState(_Frozen):
     var_reviews: tuple[VarReview, ...] = ()
     last_seq: int
     seq_gaps: tuple[SeqGap, ...] = ()
+    #: False while a gap in ``seq`` is open: the score may lack events not received yet.
+    complete: bool = True
     cancelled: tuple[str, ...] = ()
     timeline: tuple[MatchEvent, ...] = ()
-    # Derived from the timeline, kept for O(1) duplicate checks; not part of the JSON.
+    #: Events received after a gap that could not be applied yet; tried again when it fills.
+    held: tuple[MatchEvent, ...] = ()
+    refused: tuple[Refusal, ...] = ()
+    # Derived from timeline and held, kept for O(1) duplicate checks; not part of the JSON.
     event_ids: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)
 
     @model_validator(mode="after")
     def _index_event_ids(self) -> Self:
-        if len(self.event_ids) != len(self.timeline):
-            self.__dict__["event_ids"] = frozenset(event.event_id for event in self.timeline)
+        if len(self.event_ids) != len(self.timeline) + len(self.held):
+            self.__dict__["event_ids"] = frozenset(
+                event.event_id for event in (*self.timeline, *self.held)
+            )
         return self
 
     @property
@@ -166,23 +187,32 @@ class MatchState(_Frozen):
         return self.away if team == self.home else self.home
 
     def event_at_seq(self, seq: int) -> MatchEvent | None:
+        """The event received (applied or held) at ``seq``, if any."""
         if seq > self.last_seq:
             return None
-        return next((e for e in reversed(self.timeline) if e.seq == seq), None)
+        found = next((e for e in reversed(self.timeline) if e.seq == seq), None)
+        return found or next((e for e in self.held if e.seq == seq), None)
 
     def has_event(self, event_id: str) -> bool:
+        """True when an event with this id was received (applied or held)."""
         return event_id in self.event_ids
 
     def event_by_id(self, event_id: str) -> MatchEvent | None:
+        """The event with this id among those applied."""
         return next((e for e in self.timeline if e.event_id == event_id), None)
+
+    def received(self, event_id: str) -> MatchEvent | None:
+        """The event with this id among those applied or held."""
+        found = self.event_by_id(event_id)
+        return found or next((e for e in self.held if e.event_id == event_id), None)
 
     @property
     def clock(self) -> str:
         return clock_text(self.minute, self.added_minute)
 
     def to_json(self) -> str:
-        """The public view (`match-updates`): the timeline of raw events left out."""
-        return self.model_dump_json(exclude={"timeline"})
+        """The public view (`match-updates`): the raw events (applied, held) left out."""
+        return self.model_dump_json(exclude=_MATCH_PRIVATE)
 
 
 class TieState(_Frozen):
@@ -198,6 +228,8 @@ class TieState(_Frozen):
     reason: Reason | None = None
     goals_needed: dict[str, int] = {}
     winner: str | None = None
+    #: False while any leg has a gap in ``seq``: not a clean result yet.
+    complete: bool = True
     legs: tuple[MatchState, ...] = ()
     version: int = 0
 
@@ -219,4 +251,5 @@ class TieState(_Frozen):
         return cls.model_validate_json(data)
 
 
-_PUBLIC_EXCLUDE: Any = {"legs": {"__all__": {"timeline"}}}
+_MATCH_PRIVATE = {"timeline", "held", "refused"}
+_PUBLIC_EXCLUDE: Any = {"legs": {"__all__": _MATCH_PRIVATE}}

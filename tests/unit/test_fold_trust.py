@@ -1,0 +1,266 @@
+"""What the fold does with input a feed gets wrong: conflicting copies, gaps, early events,
+legs out of order, absurd values. Nothing is dropped silently and no valid input can poison
+a match."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from tests.builders import SEED_TIE, MatchFeed, leg_feeds
+from tracker import InvalidEvent, Reason, Status, TieState, evolve, fold, new_tie, parse_event
+from tracker.bounds import MAX_NAME_LENGTH, MAX_SEQ
+from tracker.errors import ConflictingDuplicate, LegOutOfOrder, PeriodNotRunning
+from tracker.events import MatchEvent
+from tracker.moments import moments
+from tracker.rules import PRESETS
+
+
+def kicked_off(feed: MatchFeed) -> TieState:
+    return fold([feed.scheduled(), feed.starts("first_half", 0)], new_tie(feed.tie_id))
+
+
+def skip(feed: MatchFeed, count: int = 1) -> list[MatchEvent]:
+    """Events the feed numbers but that never arrive (seq used up, event lost)."""
+    return [feed.event("offside_called", 5, team="LAFC") for _ in range(count)]
+
+
+# -- the same event_id with other content ---------------------------------------------------
+
+
+def test_an_event_id_resent_with_other_content_is_a_conflicting_duplicate():
+    leg1, _ = leg_feeds()
+    tie = kicked_off(leg1)
+    goal = leg1.goal("LAFC", 9, scorer="Aaron Long")
+    once = evolve(tie, goal)
+    forged = goal.model_copy(update={"scorer": "Lionel Messi", "seq": goal.seq + 1})
+    with pytest.raises(ConflictingDuplicate) as raised:
+        evolve(once, forged)
+    assert raised.value.field == "event_id"
+    assert "already received with other content" in str(raised.value)
+
+
+def test_a_conflicting_copy_that_arrives_first_wins_and_the_genuine_event_is_refused():
+    leg1, _ = leg_feeds()
+    tie = kicked_off(leg1)
+    genuine = leg1.goal("LAFC", 9, scorer="Aaron Long")
+    forged = genuine.model_copy(update={"team": "Inter Miami", "scorer": "Lionel Messi"})
+    first = evolve(tie, forged)
+    with pytest.raises(ConflictingDuplicate):
+        evolve(first, genuine)
+    assert first.legs[0].score == {"LAFC": 0, "Inter Miami": 1}
+
+
+def test_an_event_id_of_the_other_leg_cannot_be_reused():
+    leg1, leg2 = leg_feeds()
+    tie = fold(
+        [leg1.scheduled(), leg1.starts("first_half", 0), leg1.ends("first_half", 45)],
+        new_tie(SEED_TIE),
+    )
+    reused = leg2.scheduled(leg=2).model_copy(update={"event_id": f"{leg1.match_id}-0"})
+    with pytest.raises(ConflictingDuplicate):
+        evolve(tie, reused)
+
+
+def test_an_exact_resend_is_still_a_plain_duplicate():
+    leg1, _ = leg_feeds()
+    tie = kicked_off(leg1)
+    goal = leg1.goal("LAFC", 9, scorer="Aaron Long")
+    once = evolve(tie, goal)
+    assert evolve(once, goal.model_copy()) is once
+
+
+# -- gaps: incomplete until filled, early events held -----------------------------------------
+
+
+def test_a_match_with_a_seq_gap_is_not_complete_until_the_gap_fills():
+    leg1, _ = leg_feeds()
+    tie = kicked_off(leg1)
+    (lost,) = skip(leg1)
+    goal = leg1.goal("LAFC", 9, scorer="Aaron Long")
+    with_gap = evolve(tie, goal)
+    assert (with_gap.complete, with_gap.legs[0].complete) == (False, False)
+    public = orjson.loads(with_gap.to_json())
+    assert public["complete"] is False
+    assert public["legs"][0]["seq_gaps"] == [{"after": 1, "before": 3}]
+    filled = evolve(with_gap, lost)
+    assert (filled.complete, filled.legs[0].complete) == (True, True)
+
+
+def test_an_early_event_that_does_not_fit_yet_is_held_until_its_gap_fills():
+    leg1, _ = leg_feeds()
+    tie = fold([leg1.scheduled()], new_tie(SEED_TIE))
+    kick_off = leg1.starts("first_half", 0)
+    goal = leg1.goal("LAFC", 9, scorer="Aaron Long")  # arrives before the kick-off it follows
+    held = evolve(tie, goal)
+    assert held.legs[0].held == (goal,)
+    assert held.legs[0].score == {"LAFC": 0, "Inter Miami": 0}
+    assert moments(tie, held, goal) == []
+    assert not held.complete
+    played = evolve(held, kick_off)
+    assert played.legs[0].held == ()
+    assert played.legs[0].score == {"LAFC": 1, "Inter Miami": 0}
+    assert played.complete
+    in_order = fold([kick_off, goal], tie)
+    assert played.to_snapshot() == in_order.to_snapshot()
+    assert [m.kind for m in moments(held, played, kick_off)][:2] == ["goal", "period_started"]
+
+
+def test_an_event_that_still_does_not_fit_once_its_gap_fills_is_refused_and_named():
+    leg1, _ = leg_feeds()
+    tie = fold([leg1.scheduled()], new_tie(SEED_TIE))
+    (lost,) = skip(leg1)  # seq 1: should have been the kick-off, never comes as such
+    goal = leg1.goal("LAFC", 9, scorer="Aaron Long")
+    held = evolve(tie, goal)
+    kick_off_late = leg1.starts("first_half", 0).model_copy(update={"seq": lost.seq})
+    # The gap is filled by an event that makes the goal fit: accepted.
+    assert evolve(held, kick_off_late).legs[0].score["LAFC"] == 1
+    # Filled by one that breaks a rule itself: the filler is refused, the goal stays held.
+    card = leg1.event("card_shown", 3, team="LAFC", card="yellow").model_copy(
+        update={"seq": lost.seq}
+    )
+    with pytest.raises(PeriodNotRunning):
+        evolve(held, card)
+    # Filled by a valid event after which the goal still cannot count: the goal is refused
+    # and named, not lost silently.
+    rescheduled = leg1.scheduled().model_copy(
+        update={"seq": lost.seq, "event_id": "moved", "venue": "BMO Stadium"}
+    )
+    filled = evolve(held, rescheduled)
+    assert filled.complete
+    assert [(r.event_id, r.error) for r in filled.legs[0].refused] == [
+        (goal.event_id, "PeriodNotRunning")
+    ]
+
+
+def test_a_late_event_that_makes_a_later_one_impossible_refuses_the_later_one():
+    leg1, _ = leg_feeds()
+    tie = kicked_off(leg1)
+    (lost,) = skip(leg1)
+    goal = leg1.goal("LAFC", 50, scorer="Aaron Long")  # applied across the gap
+    with_gap = evolve(tie, goal)
+    assert with_gap.legs[0].score["LAFC"] == 1
+    half_time = leg1.ends("first_half", 45).model_copy(update={"seq": lost.seq})
+    corrected = evolve(with_gap, half_time)
+    match = corrected.legs[0]
+    assert match.score["LAFC"] == 0  # a goal while the ball is dead does not count
+    assert [(r.event_id, r.error, r.field) for r in match.refused] == [
+        (goal.event_id, "PeriodNotRunning", "type")
+    ]
+    assert "refused" not in corrected.to_json()  # operators get dead letters, fans the score
+
+
+# -- legs in order -------------------------------------------------------------------------
+
+
+def test_a_second_leg_event_before_the_first_leg_ended_is_refused():
+    leg1, leg2 = leg_feeds()
+    tie = fold([leg1.scheduled(), leg2.scheduled(leg=2), leg1.starts("first_half", 0)],
+               new_tie(SEED_TIE))  # fmt: skip
+    with pytest.raises(LegOutOfOrder) as raised:
+        evolve(tie, leg2.starts("first_half", 0))
+    assert raised.value.field == "match_id"
+    assert "leg 1 has not finished" in str(raised.value)
+
+
+def test_rules_may_let_the_legs_interleave():
+    rules = PRESETS["concacaf-champions-cup-2025"].model_copy(update={"legs_in_order": False})
+    leg1, leg2 = leg_feeds()
+    tie = fold(
+        [
+            leg1.scheduled(rules=rules),
+            leg2.scheduled(leg=2, rules=rules),
+            leg1.starts("first_half", 0),
+            leg2.starts("first_half", 0),
+            leg2.goal("Inter Miami", 35, scorer="Lionel Messi"),
+        ],
+        new_tie(SEED_TIE),
+    )
+    assert tie.aggregate == {"LAFC": 0, "Inter Miami": 1}
+
+
+# -- the shootout under way ------------------------------------------------------------------
+
+
+def test_a_shootout_under_way_is_not_extra_time_to_come():
+    from tracker.moments import standing_text
+
+    feed = MatchFeed("final", "final-m", "Inter Miami", "LAFC")
+    tie = fold(
+        [
+            feed.scheduled(rules="single-match-knockout"),
+            feed.starts("first_half", 0),
+            feed.ends("first_half", 45),
+            feed.starts("second_half", 45),
+            feed.ends("second_half", 90),
+            feed.starts("extra_time_first_half", 90),
+            feed.ends("extra_time_first_half", 105),
+            feed.starts("extra_time_second_half", 105),
+            feed.ends("extra_time_second_half", 120),
+        ],
+        new_tie("final"),
+    )
+    assert standing_text(tie) == "level, penalties to come"
+    start = feed.starts("penalty_shootout", 120)
+    under_way = evolve(tie, start)
+    assert under_way.reason is Reason.PENALTIES
+    assert standing_text(under_way) == "level, penalty shootout under way"
+    kick = feed.event("shootout_kick_taken", 120, team="Inter Miami", outcome="scored")
+    ahead = evolve(under_way, kick)
+    assert standing_text(ahead) == "Inter Miami ahead on penalties (1-0)"
+    told = [m.text for m in moments(under_way, ahead, kick)]
+    assert "120' Now: Inter Miami ahead on penalties (1-0)" in told
+
+
+# -- bounds ----------------------------------------------------------------------------------
+
+
+def event_json(**changes: object) -> bytes:
+    base = {
+        "event_id": "e1",
+        "tie_id": SEED_TIE,
+        "match_id": "m1",
+        "seq": 3,
+        "type": "goal_scored",
+        "team": "Inter Miami",
+        "scorer": "Lionel Messi",
+    }
+    return orjson.dumps({**base, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"scorer": "M" * 1_000_000}, "scorer"),
+        ({"team": "X" * (MAX_NAME_LENGTH + 1)}, "team"),
+        ({"event_id": "e" * 129}, "event_id"),
+        ({"seq": 2**63}, "seq"),
+        ({"seq": MAX_SEQ + 1}, "seq"),
+        ({"minute": 151}, "minute"),
+        ({"scorer": "Lionel\x1b[2J Messi"}, "scorer"),
+        ({"tie_id": "tie\x00"}, "tie_id"),
+    ],
+)
+def test_absurd_values_are_refused_naming_the_field(changes, field):
+    with pytest.raises(InvalidEvent) as raised:
+        parse_event(event_json(**changes))
+    assert raised.value.field == field
+    assert len(str(raised.value)) < 300
+
+
+def test_a_huge_unknown_field_name_is_named_briefly():
+    with pytest.raises(InvalidEvent) as raised:
+        parse_event(event_json(**{"x" * 100_000: 1}))
+    assert len(str(raised.value)) < 400
+
+
+def test_moment_ids_name_the_event_and_the_change():
+    leg1, _ = leg_feeds()
+    tie = kicked_off(leg1)
+    goal = leg1.goal("LAFC", 9, scorer="Aaron Long")
+    after = evolve(tie, goal)
+    told = moments(tie, after, goal)
+    assert told[0].id == f"{goal.event_id}:goal"
+    assert len({m.id for m in told}) == len(told)
+    assert [m.id for m in moments(tie, after, goal)] == [m.id for m in told]
+    assert after.status is Status.LIVE
