@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError
 
 from streams.codecs import encode_event
 from streams.matchfiles import SourcedEvent
+from tracker.events import MatchScheduled
 
 log = logging.getLogger(__name__)
 
@@ -28,23 +29,47 @@ class Timed:
 def clock_order(events: Iterable[SourcedEvent]) -> list[Timed]:
     """Events of several matches merged by their match clocks; each match keeps its order.
 
-    Stoppage time counts on (90+3 is minute 93); an event without a minute, or whose clock
-    goes back (second half kick-off after 45+2), keeps the match's previous minute.
+    Different matches play at the same time, so they interleave by clock. The legs of one
+    tie do not: leg 2 starts where leg 1 ended (its clock counts on from leg 1's last
+    minute). Stoppage time counts on (90+3 is minute 93); an event without a minute, or whose
+    clock goes back (second half kick-off after 45+2), keeps the match's previous minute.
     """
     per_match: dict[str, list[Timed]] = {}
     last: dict[str, float] = {}
+    legs: dict[str, int] = {}
     for sourced in events:
         event = sourced.event
         now = last.get(event.match_id, 0.0)
         if event.minute is not None:
             now = max(now, float(event.minute + (event.added_minute or 0)))
         last[event.match_id] = now
+        if isinstance(event, MatchScheduled):
+            legs.setdefault(event.match_id, event.leg)
         per_match.setdefault(event.match_id, []).append(Timed(now, sourced))
+    _play_legs_in_order(per_match, legs)
     streams = [
-        [(timed.minute, order, index, timed) for index, timed in enumerate(timeds)]
-        for order, timeds in enumerate(per_match.values())
+        [
+            (timed.minute, legs.get(match_id, 1), order, index, timed)
+            for index, timed in enumerate(timeds)
+        ]
+        for order, (match_id, timeds) in enumerate(per_match.items())
     ]
     return [item[-1] for item in heapq.merge(*streams)]
+
+
+def _play_legs_in_order(per_match: dict[str, list[Timed]], legs: dict[str, int]) -> None:
+    """Shift each later leg of a tie to start when the leg before it ended."""
+    by_tie: dict[str, list[str]] = {}
+    for match_id, timeds in per_match.items():
+        by_tie.setdefault(timeds[0].event.event.tie_id, []).append(match_id)
+    for match_ids in by_tie.values():
+        ordered = sorted(match_ids, key=lambda m: legs.get(m, 1))  # stable: file order
+        start = 0.0
+        for match_id in ordered:
+            timeds = per_match[match_id]
+            if start:
+                per_match[match_id] = [Timed(start + t.minute, t.event) for t in timeds]
+            start = per_match[match_id][-1].minute
 
 
 async def start_producer(bootstrap: str, *, linger_ms: int = 5) -> AIOKafkaProducer:

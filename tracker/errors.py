@@ -20,7 +20,11 @@ class RuleViolation(TrackerError):
     """An event that is well formed but breaks a football or ordering rule.
 
     The state it was folded into stays untouched; ``field`` names the event field at fault.
+    ``depends_on_earlier_events`` says whether an event missing before this one (a seq gap)
+    could change the verdict: such an event is held until the gap fills, not refused.
     """
+
+    depends_on_earlier_events = True
 
     def __init__(self, *, event_id: str, match_id: str, field: str, detail: str) -> None:
         self.event_id = event_id
@@ -50,25 +54,37 @@ class OutOfOrderEvent(RuleViolation):
 class ConflictingDuplicate(RuleViolation):
     """An ``event_id`` already received with other content (whichever copy came first)."""
 
+    depends_on_earlier_events = False
+
 
 class LegOutOfOrder(RuleViolation):
     """An event of a leg while the leg before it has not finished."""
+
+    depends_on_earlier_events = False
 
 
 class WrongTie(RuleViolation):
     """An event folded into the state of another tie."""
 
+    depends_on_earlier_events = False
+
 
 class UnknownMatch(RuleViolation):
     """An event for a match that has not been scheduled in this tie."""
+
+    depends_on_earlier_events = False
 
 
 class UnknownTeam(RuleViolation):
     """A team name that is neither the home nor the away team of the match."""
 
+    depends_on_earlier_events = False
+
 
 class ScheduleConflict(RuleViolation):
     """A scheduling event that contradicts the tie (other teams, rules or leg)."""
+
+    depends_on_earlier_events = False
 
 
 class PeriodNotRunning(RuleViolation):

@@ -285,8 +285,8 @@ def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
         gaps = (*gaps, SeqGap(after=leg.last_seq, before=event.seq))
     try:
         changes = _changes(leg, event, rules)
-    except RuleViolation:
-        if not gaps:
+    except RuleViolation as error:
+        if not (gaps and error.depends_on_earlier_events):
             raise
         return leg.copy_with(
             {
@@ -370,20 +370,22 @@ def _refold(
     held: list[MatchEvent] = []
     refused: list[tuple[MatchEvent, RuleViolation]] = []
     for event in rest:
-        if event.seq > match.last_seq + 1:
-            gaps.append(SeqGap(after=match.last_seq, before=event.seq))
+        is_after_gap = event.seq > match.last_seq + 1
+        gap = SeqGap(after=match.last_seq, before=event.seq)
         try:
             target = cancelled_event_id(event)
             if target is not None:
                 _check_cancellable(match, event, target)
             changes = _changes(match, event, rules) if event.event_id not in cancelled else {}
         except RuleViolation as error:
-            if gaps:
+            if (gaps or is_after_gap) and error.depends_on_earlier_events:
                 held.append(event)
+                gaps.extend([gap] if is_after_gap else [])
                 match = match.copy_with({"last_seq": event.seq})
             else:
                 refused.append((event, error))
             continue
+        gaps.extend([gap] if is_after_gap else [])
         changes["timeline"] = (*match.timeline, event)
         match = match.copy_with({**changes, "last_seq": event.seq})
     kept = (*match.timeline, *held)

@@ -10,7 +10,7 @@ import pytest
 from tests.builders import SEED_TIE, MatchFeed, leg_feeds
 from tracker import InvalidEvent, Reason, Status, TieState, evolve, fold, new_tie, parse_event
 from tracker.bounds import MAX_NAME_LENGTH, MAX_SEQ
-from tracker.errors import ConflictingDuplicate, LegOutOfOrder, PeriodNotRunning
+from tracker.errors import ConflictingDuplicate, LegOutOfOrder, PeriodNotRunning, UnknownTeam
 from tracker.events import MatchEvent
 from tracker.moments import moments
 from tracker.rules import PRESETS
@@ -104,6 +104,15 @@ def test_an_early_event_that_does_not_fit_yet_is_held_until_its_gap_fills():
     in_order = fold([kick_off, goal], tie)
     assert played.to_snapshot() == in_order.to_snapshot()
     assert [m.kind for m in moments(held, played, kick_off)][:2] == ["goal", "period_started"]
+
+
+def test_an_event_no_earlier_event_could_make_valid_is_refused_at_once_despite_a_gap():
+    leg1, _ = leg_feeds()
+    tie = kicked_off(leg1)
+    skip(leg1)
+    with pytest.raises(UnknownTeam):
+        evolve(tie, leg1.goal("Pumas", 9))
+    assert tie.complete  # the refused event left no gap behind
 
 
 def test_an_event_that_still_does_not_fit_once_its_gap_fills_is_refused_and_named():
