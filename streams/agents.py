@@ -1,64 +1,106 @@
-"""The Faust agent: `match-events` in, tie state table and update topics out."""
+"""The Faust side of the worker: `match-events` in, through the processor, updates out.
+
+The agent only hands messages to the processor's inbox; the processor folds whatever has
+arrived as one run (`streams.processor`). Rebalances drive the ownership lease and the
+catch-up that runs before any message of a newly assigned partition is folded.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from streams.app import app, settings
-from streams.processor import Incoming, Outputs, TieProcessor
-from streams.tables import tie_table
+from streams.eventlog import KafkaEventLog
+from streams.processor import Incoming, Output, Outputs, TieProcessor
+from streams.tables import TieStore, tie_table
 from streams.topics import TopicNames
 
+log = logging.getLogger(__name__)
+
 names = TopicNames(settings.topic_prefix)
-_topics = {
-    name: app.topic(
-        name,
-        partitions=partitions,
-        compacting=compacted,
-        internal=True,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
-    for name, (partitions, compacted) in names.layout(settings.partitions).items()
-}
-match_events = _topics[names.match_events]
+match_events = app.topic(
+    names.match_events,
+    partitions=settings.partitions,
+    internal=True,
+    key_serializer="raw",
+    value_serializer="raw",
+)
 ties = tie_table(app, settings.partitions)
+#: Bounded: when the processor falls behind, the agent waits instead of buffering forever.
+inbox: asyncio.Queue[Incoming] = asyncio.Queue(maxsize=20_000)
 
 
-async def _send(topic: str, key: bytes | None, value: bytes) -> None:
-    await _topics[topic].send(key=key, value=value)
+async def publish(outputs: Sequence[Output]) -> None:
+    """Send every output and return once the broker acknowledged them all."""
+    producer = app.producer
+    pending = [
+        await producer.send(output.topic, output.key, output.value, None, None, None)
+        for output in outputs
+    ]
+    await asyncio.gather(*pending)
 
 
 processor = TieProcessor(
-    table=ties,
-    send=_send,
+    store=TieStore(ties),
+    publish=publish,
+    log=KafkaEventLog(settings.bootstrap),
+    owner=app.ownership,
     outputs=Outputs(
         tie_scores=names.tie_scores,
         match_updates=names.match_updates,
         moments=names.moments,
         dead_letters=names.dead_letters,
     ),
-    bootstrap=settings.bootstrap,
     healing=settings.healing,
 )
 
 
 @app.agent(match_events, concurrency=1)
 async def fold_match_events(stream: Any) -> None:
-    """Each message, in partition order, through the processor (concurrency 1: Faust #606)."""
+    """Each message, in partition order, to the processor (concurrency 1: Faust #606)."""
     async for event in stream.events():
         message = event.message
-        await processor.handle(
+        await inbox.put(
             Incoming(
                 topic=message.topic,
                 partition=message.partition,
                 offset=message.offset,
                 key=message.key,
                 value=message.value,
+                generation=message.generation_id,
             )
         )
 
 
+@app.task
+async def run_processor() -> None:
+    """Folds the inbox for the worker's whole life."""
+    await processor.run(inbox)
+
+
+@app.on_partitions_revoked.connect
+async def _on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+    app.ownership.revoked()
+    processor.forget_partitions()
+
+
 @app.on_partitions_assigned.connect
 async def _on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
-    processor.forget_partitions()
+    mine = {tp.partition for tp in assigned if tp.topic == names.match_events}
+    app.ownership.assigned(app.consumer_generation_id, mine)
+
+
+@app.on_rebalance_complete.connect
+async def _on_rebalance_complete(sender: Any, **kwargs: Any) -> None:
+    """Tables are restored and streams not resumed yet: fold what the table lacks first."""
+    if not settings.healing:
+        return
+    generation = app.consumer_generation_id
+    for partition in sorted(app.ownership.partitions):
+        try:
+            await processor.catch_up(names.match_events, partition, generation)
+        except Exception:  # the first message of the partition will try again
+            log.exception("catch-up of %s[%d] failed", names.match_events, partition)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import faust
-
 from streams.config import Settings
+from streams.tables import changelog_topic_name
+from streams.topics import TopicNames
 from streams.transport import TrackerApp
 
 
-def create_app(settings: Settings) -> faust.App:
+def create_app(settings: Settings) -> TrackerApp:
     """The Faust app with the product's settings: fast group joins on small brokers,
     at-least-once processing (the fold is idempotent), raw bytes on the wire."""
     Path(settings.datadir).parent.mkdir(parents=True, exist_ok=True)
-    return TrackerApp(
+    app = TrackerApp(
         settings.app_id,
         broker=settings.broker,
         store=settings.store,
@@ -42,6 +42,11 @@ def create_app(settings: Settings) -> faust.App:
         producer_max_request_size=4 * 1024 * 1024,
         producer_linger=0.002,
     )
+    app.topic_layout = {
+        **TopicNames(settings.topic_prefix).layout(settings.partitions),
+        changelog_topic_name(app.conf.id): (settings.partitions, True),
+    }
+    return app
 
 
 settings = Settings.from_env()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 from typing import Any
 
@@ -14,11 +15,30 @@ from tracker import MatchEvent, MatchState, TieState, event_from_dict
 from tracker.errors import InvalidEvent
 from tracker.moments import Moment
 
+#: The largest message `match-events` may carry. An event is a few hundred bytes (a few KB
+#: with every field at its bound); anything bigger is refused before it is parsed.
+MAX_EVENT_BYTES = 64 * 1024
+#: The largest tie record or update the worker writes: far below the producer's and the
+#: broker's limit, so no input, valid or not, can make a record they refuse.
+MAX_RECORD_BYTES = 1024 * 1024
+#: How much of a refused message a dead letter keeps (with its size and hash).
+DEAD_LETTER_PREVIEW_BYTES = 2048
+
+
+class MessageTooLarge(InvalidEvent):
+    """A message over :data:`MAX_EVENT_BYTES`: refused unread."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__("(message)", f"{size} bytes, over the {MAX_EVENT_BYTES}-byte limit")
+        self.size = size
+
 
 def decode_event(raw: bytes | None) -> MatchEvent:
     """One event from its wire bytes; :class:`InvalidEvent` names what was wrong."""
     if raw is None:
         raise InvalidEvent("(message)", "empty message (no value)")
+    if len(raw) > MAX_EVENT_BYTES:
+        raise MessageTooLarge(len(raw))
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
@@ -45,13 +65,38 @@ def encode_moment(moment: Moment) -> bytes:
 
 
 class TieRecord(BaseModel):
-    """The tie table's value: the tie state and the source position it has folded."""
+    """The tie table's value: the tie state and the source positions it has folded.
+
+    ``positions`` maps each match to the offset of `match-events` through which every event
+    of that match has been folded: two legs may interleave in the log, so one offset per tie
+    could not say it. ``offset`` is the newest offset folded into the tie.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     state: TieState
     partition: int
     offset: int
+    positions: dict[str, int] = {}
+
+
+class PartitionMark(BaseModel):
+    """The folded-through watermark of one `match-events` partition, written to the table's
+    changelog after the records it covers: every offset below ``offset`` is in the table
+    (folded, or dead-lettered). A restored table starts catching up from here."""
+
+    model_config = ConfigDict(frozen=True)
+
+    partition: int
+    offset: int
+
+
+def mark_key(partition: int) -> str:
+    """The table key of a partition's mark; no tie id can take it (ids are printable)."""
+    return f"\x00folded-through\x00{partition}"
+
+
+TableValue = TieRecord | PartitionMark
 
 
 class _EventJsonCache:
@@ -92,9 +137,10 @@ def encode_record(record: TieRecord) -> bytes:
     private = b",".join(
         orjson.dumps(leg.match_id) + b":" + _leg_private(leg) for leg in record.state.legs
     )
-    return b'{"partition":%d,"offset":%d,"state":%s,"legs":{%s}}' % (
+    return b'{"partition":%d,"offset":%d,"positions":%s,"state":%s,"legs":{%s}}' % (
         record.partition,
         record.offset,
+        orjson.dumps(record.positions),
         record.state.to_json().encode(),
         private,
     )
@@ -108,15 +154,39 @@ def decode_record(raw: bytes) -> TieRecord:
     return TieRecord.model_validate(data)
 
 
+def encode_table_value(value: TableValue) -> bytes:
+    if isinstance(value, PartitionMark):
+        return orjson.dumps({"mark": value.model_dump()})
+    return encode_record(value)
+
+
+def decode_table_value(raw: bytes) -> TableValue:
+    if raw.startswith(b'{"mark":'):
+        return PartitionMark.model_validate(orjson.loads(raw)["mark"])
+    return decode_record(raw)
+
+
+def is_newer(value: TableValue, than: TableValue | None) -> bool:
+    """Whether a changelog value should replace the one a table holds: ties by version,
+    marks by offset. A paused worker that wrote after it lost its partitions cannot take a
+    restored table back."""
+    if than is None or type(value) is not type(than):
+        return True
+    if isinstance(value, PartitionMark):
+        return value.offset >= than.offset
+    assert isinstance(than, TieRecord)
+    return value.state.version >= than.state.version
+
+
 class TieRecordCodec(codecs.Codec):
     """Faust codec for the tie table (Faust cannot take a pydantic class as value_type)."""
 
     def _dumps(self, obj: Any) -> bytes:
-        assert isinstance(obj, TieRecord)
-        return encode_record(obj)
+        assert isinstance(obj, TieRecord | PartitionMark)
+        return encode_table_value(obj)
 
     def _loads(self, s: bytes) -> Any:
-        return decode_record(s)
+        return decode_table_value(s)
 
 
 TIE_RECORD_CODEC = "tie_record"
@@ -133,19 +203,29 @@ def dead_letter(
     partition: int,
     offset: int,
     key: bytes | None,
+    event: MatchEvent | None = None,
 ) -> bytes:
-    """A dead-letter record: why, where from, and the original bytes (text and base64)."""
+    """A dead-letter record: why, where from, and the original bytes, bounded: a preview of
+    at most :data:`DEAD_LETTER_PREVIEW_BYTES` (text and base64) with the size and SHA-256
+    of the whole, so a dead letter is never bigger than a few kilobytes."""
     original = raw or b""
+    preview = original[:DEAD_LETTER_PREVIEW_BYTES]
     return orjson.dumps(
         {
             "reason": reason,
-            "error": error,
-            "field": field,
+            "error": error[:1000],
+            "field": field[:200] if field is not None else None,
             "topic": topic,
             "partition": partition,
             "offset": offset,
-            "key": key.decode("utf-8", "replace") if key is not None else None,
-            "original": original.decode("utf-8", "replace"),
-            "original_base64": base64.b64encode(original).decode(),
+            "key": key[:256].decode("utf-8", "replace") if key is not None else None,
+            "size": len(original),
+            "sha256": hashlib.sha256(original).hexdigest(),
+            "original": preview.decode("utf-8", "replace"),
+            "original_base64": base64.b64encode(preview).decode(),
+            "truncated": len(original) > len(preview),
+            "event_id": event.event_id if event is not None else None,
+            "match_id": event.match_id if event is not None else None,
+            "tie_id": event.tie_id if event is not None else None,
         }
     )

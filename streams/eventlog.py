@@ -1,8 +1,8 @@
 """Reading `match-events` back: a range (to heal a tie state behind the log), a partition to
 its end, or one tie's whole history (to replay it).
 
-Reads up to an offset the caller knows exists, or to the high watermark that fetch
-responses carry — never to `end_offsets`, which Tansu answers wrongly once producers batch.
+Reads up to an offset the caller knows exists, or to the high watermark that the first fetch
+response carries — never to `end_offsets`, which Tansu answers wrongly once producers batch.
 Plain aiokafka consumers outside any group.
 """
 
@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from streams.processor import Incoming
 from streams.transport import FETCH_MAX_WAIT_MS
 
 log = logging.getLogger(__name__)
 
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
 def _consumer(bootstrap: str) -> AIOKafkaConsumer:
@@ -36,6 +38,8 @@ def _consumer(bootstrap: str) -> AIOKafkaConsumer:
 async def _drain(
     consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, stop: int | None, timeout: float
 ) -> AsyncIterator[Record]:
+    """Records from ``start`` to ``stop``, or to the high watermark of the first fetch
+    response when ``stop`` is None; raises TimeoutError after ``timeout`` s without one."""
     consumer.assign([tp])
     consumer.seek(tp, start)
     loop = asyncio.get_running_loop()
@@ -46,13 +50,49 @@ async def _drain(
             log.error("read of %s stalled at offset %d (wanted %d-%s)", tp, position, start, end)
             raise TimeoutError(f"reading {tp.topic}[{tp.partition}] stalled at offset {position}")
         batches = await consumer.getmany(tp, timeout_ms=500, max_records=5000)
-        for record in batches.get(tp, []):
+        records = batches.get(tp, [])
+        if end is None:
+            end = consumer.highwater(tp)
+        if records:
+            deadline = loop.time() + timeout
+        for record in records:
             if end is not None and record.offset >= end:
                 return
             position = record.offset + 1
             yield record
-        if stop is None:
-            end = consumer.highwater(tp)
+
+
+class KafkaEventLog:
+    """`match-events` read back for the processor's catch-up, gap reads and healing: one
+    plain consumer outside any group, started on first use and kept."""
+
+    def __init__(self, bootstrap: str, *, timeout: float = 60.0) -> None:
+        self.bootstrap = bootstrap
+        self.timeout = timeout
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def read(
+        self, topic: str, partition: int, start: int, stop: int | None
+    ) -> AsyncIterator[Incoming]:
+        if stop is not None and start >= stop:
+            return
+        if self._consumer is None:
+            consumer = _consumer(self.bootstrap)
+            await consumer.start()
+            self._consumer = consumer
+        try:
+            async for record in _drain(
+                self._consumer, TopicPartition(topic, partition), start, stop, self.timeout
+            ):
+                yield Incoming(topic, partition, record.offset, record.key, record.value)
+        except Exception:
+            await self.close()  # a fresh consumer next time
+            raise
+
+    async def close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await consumer.stop()
 
 
 async def read_range(

@@ -1,37 +1,108 @@
-"""What the worker does with each message: decode, fold, store, publish; heal when behind.
+"""What the worker does with `match-events`: fold each run of messages, publish, store; catch
+up after every assignment; heal a tie that shows it is behind.
 
-The agent in `streams.agents` feeds messages here; everything that can go wrong with input
-ends in `dead-letters` with its reason and original bytes, and never stops the worker.
+The order of effects is what makes a crash harmless (README, "Guarantees"):
+
+1. Outputs first. A run's updates, moments and dead letters are acknowledged by the broker
+   before its tie records are written, so nothing in the table was left unpublished.
+2. Records, then the mark. The partition's folded-through mark goes to the same changelog
+   partition after the records it covers, so a restored table holding mark W holds the
+   effect of every offset below W, however short the broker's recovery fell.
+3. Catch up before anything else. After an assignment the worker folds `[W, end)` of each
+   partition (the end from a fetch response, never `end_offsets`), then publishes the
+   newest state of every tie it touched, once: never an older version after a newer one.
+4. Every offset, in order. The processor knows the next offset it expects per partition and
+   reads any jump from the log first (Faust can skip offsets when a worker starts).
+5. Fenced. Nothing is published or stored unless the partition is still ours under a
+   valid lease (`streams.fencing`).
+
+Bad input of any kind ends in `dead-letters` with its reason; nothing stops the worker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
 from streams import codecs
 from streams.codecs import TieRecord
-from streams.eventlog import read_range
 from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
-from tracker.errors import InvalidEvent, TrackerError
+from tracker.errors import ConflictingDuplicate, InvalidEvent, UnknownMatch
 from tracker.events import MatchScheduled
 from tracker.moments import moments
+from tracker.state import MatchState, Refusal, Status
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[str, bytes | None, bytes], Awaitable[None]]
+#: Most messages folded as one run (one publish round trip, one table write per tie).
+MAX_RUN = 2000
+#: A live partition writes its mark at least this often (seconds) ...
+MARK_INTERVAL = 1.0
+#: ... or after this many messages, whichever comes first.
+MARK_EVERY = 1000
+#: During a catch-up, moments and dead letters go out in chunks of this many.
+CATCH_UP_CHUNK = 5000
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """One message of `match-events`, as the agent received it."""
+    """One message of `match-events`: as the agent received it, or as read from the log."""
 
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes | None
+    generation: int = 0
+
+
+class Output(NamedTuple):
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+#: Sends outputs and returns when the broker has acknowledged all of them.
+Publish = Callable[[Sequence[Output]], Awaitable[None]]
+
+
+class EventLog(Protocol):
+    """`match-events` read back: a range of one partition."""
+
+    def read(
+        self, topic: str, partition: int, start: int, stop: int | None
+    ) -> AsyncIterator[Incoming]:
+        """Messages with ``start <= offset < stop`` in order; ``stop`` None reads to the
+        partition's end as the first fetch response gives it (never `end_offsets`)."""
+        ...
+
+
+class Store(Protocol):
+    """The tie table: records by tie id, and each partition's folded-through mark."""
+
+    def get(self, tie_id: str) -> TieRecord | None: ...
+
+    def put(self, record: TieRecord) -> None: ...
+
+    def mark(self, partition: int) -> int | None: ...
+
+    def set_mark(self, partition: int, offset: int) -> None: ...
+
+
+class Owner(Protocol):
+    """Whether this worker may still act for a partition (see `streams.fencing`)."""
+
+    def owns(self, partition: int, generation: int) -> bool: ...
+
+    async def confirm(self, partition: int, generation: int) -> bool: ...
+
+
+class Fenced(Exception):
+    """The partition is no longer ours: the run's effects are dropped, not published."""
 
 
 @dataclass
@@ -45,166 +116,422 @@ class Outputs:
 
 
 @dataclass
-class TieProcessor:
-    """Folds `match-events` messages into the tie table and publishes the results."""
+class _Run:
+    """The effects of consecutive messages of one partition, published and stored together."""
 
-    table: MutableMapping[str, TieRecord | None]
-    send: Send
+    partition: int
+    generation: int
+    start: int
+    end: int = -1
+    is_catch_up: bool = False
+    records: dict[str, TieRecord] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+    matches: dict[str, str] = field(default_factory=dict)  # match_id -> tie_id
+    told: list[Output] = field(default_factory=list)  # moments and dead letters, in order
+
+
+@dataclass
+class TieProcessor:
+    """Folds `match-events` into the tie store and publishes the results (see module doc)."""
+
+    store: Store
+    publish: Publish
+    log: EventLog
+    owner: Owner
     outputs: Outputs
-    bootstrap: str
     healing: bool = True
-    caught_up: set[int] = field(default_factory=set)
+    expected: dict[int, int] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _marked_at: dict[int, tuple[float, int]] = field(default_factory=dict)
+    _caught_up_from: dict[int, int] = field(default_factory=dict)
+
+    # -- entry points ----------------------------------------------------------------------
 
     def forget_partitions(self) -> None:
-        """After a rebalance every partition is checked against the log again."""
-        self.caught_up.clear()
+        """A rebalance began: every partition is caught up from its mark again."""
+        self.expected.clear()
+        self._marked_at.clear()
+        self._caught_up_from.clear()
 
-    async def handle(self, message: Incoming) -> None:
+    async def catch_up(self, topic: str, partition: int, generation: int) -> int:
+        """Fold everything of ``partition`` the table lacks, from its mark (or from where
+        this worker got to) to the end of the log now; returns how many messages were read."""
+        async with self._lock:
+            return await self._catch_up(topic, partition, generation)
+
+    async def handle(self, messages: Sequence[Incoming]) -> None:
+        """Fold messages as the agent received them, a run per partition."""
+        async with self._lock:
+            by_partition: dict[int, list[Incoming]] = {}
+            for message in messages:
+                by_partition.setdefault(message.partition, []).append(message)
+            for partition, run in by_partition.items():
+                try:
+                    await self._handle_partition(run)
+                except Fenced:
+                    log.warning(
+                        "partition %d is no longer ours (generation %d): dropped offsets %d-%d "
+                        "unpublished; its new owner folds them",
+                        partition,
+                        run[0].generation,
+                        run[0].offset,
+                        run[-1].offset,
+                    )
+
+    async def run(self, inbox: asyncio.Queue[Incoming]) -> None:
+        """Drain ``inbox`` for ever: whatever has arrived, up to :data:`MAX_RUN`, as a batch
+        (one message when the feed is live, thousands under a backlog)."""
+        while True:
+            batch = [await inbox.get()]
+            while len(batch) < MAX_RUN and not inbox.empty():
+                batch.append(inbox.get_nowait())
+            try:
+                await self.handle(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never stop: the offsets left unfolded are read again
+                log.exception(
+                    "processing offsets %s failed; they are read again from the log",
+                    ", ".join(f"{m.partition}@{m.offset}" for m in (batch[0], batch[-1])),
+                )
+
+    # -- runs ------------------------------------------------------------------------------
+
+    async def _handle_partition(self, messages: list[Incoming]) -> None:
+        first = messages[0]
+        partition, generation = first.partition, first.generation
+        if not self.owner.owns(partition, generation):
+            return  # from before a rebalance: whoever owns the partition now reads them
+        if partition not in self.expected:
+            if self.healing:
+                await self._catch_up(first.topic, partition, generation)
+            else:  # measuring without healing: trust the redelivery
+                self.expected[partition] = first.offset
+        expected = self.expected[partition]
+        fresh = [m for m in messages if m.offset >= expected]
+        if not fresh:
+            return  # redelivered: folded already (a catch-up got there first)
+        run = _Run(partition, generation, start=expected)
+        if fresh[0].offset > expected:
+            log.warning(
+                "offsets %d-%d of %s[%d] never reached the processor; reading them from the log",
+                expected,
+                fresh[0].offset - 1,
+                first.topic,
+                partition,
+            )
+            async for missed in self.log.read(first.topic, partition, expected, fresh[0].offset):
+                await self._fold(run, missed)
+        for message in fresh:
+            if message.offset < run.end:
+                continue
+            if message.offset > run.end >= 0:  # a hole inside the batch: read it first
+                async for missed in self.log.read(
+                    message.topic, partition, run.end, message.offset
+                ):
+                    await self._fold(run, missed)
+            await self._fold(run, message)
+        await self._flush(run)
+
+    async def _catch_up(self, topic: str, partition: int, generation: int) -> int:
+        start = self.expected.get(partition)
+        if start is None:
+            start = self.store.mark(partition) or 0
+        self._caught_up_from.setdefault(partition, start)
+        run = _Run(partition, generation, start=start, is_catch_up=True)
+        read = 0
+        async for message in self.log.read(topic, partition, start, None):
+            await self._fold(run, message)
+            read += 1
+            if len(run.told) >= CATCH_UP_CHUNK:
+                await self._send(run, run.told)
+                run.told = []
+        run.end = max(run.end, start)
+        await self._flush(run)
+        if read:
+            log.info(
+                "partition %d: caught up offsets %d-%d (%d messages, %d ties published)",
+                partition,
+                start,
+                run.end - 1,
+                read,
+                len(run.touched),
+            )
+        return read
+
+    async def _flush(self, run: _Run) -> None:
+        """Publish the run's outputs, then store its records, then (now and then) the mark."""
+        outputs = list(run.told)
+        for tie_id in sorted(run.touched):
+            record = run.records.get(tie_id) or self.store.get(tie_id)
+            if record is not None:
+                outputs.append(_state_output(self.outputs.tie_scores, record.state))
+        for match_id, tie_id in run.matches.items():
+            record = run.records[tie_id]
+            leg = record.state.leg_for_match(match_id)
+            if leg is not None:
+                outputs.append(
+                    Output(self.outputs.match_updates, match_id.encode(), leg.to_json().encode())
+                )
+        if outputs:
+            await self._send(run, outputs)
+        elif not await self.owner.confirm(run.partition, run.generation):
+            raise Fenced(run.partition)
+        for record in run.records.values():
+            self.store.put(record)
+        self.expected[run.partition] = run.end
+        self._maybe_mark(run)
+
+    async def _send(self, run: _Run, outputs: Sequence[Output]) -> None:
+        """Publish, retrying while the broker fails; only while the partition is ours."""
+        delay = 0.5
+        while True:
+            if not await self.owner.confirm(run.partition, run.generation):
+                raise Fenced(run.partition)
+            try:
+                await self.publish(outputs)
+                return
+            except Exception as error:  # the broker is down or refusing: the run waits
+                log.error(
+                    "publishing %d outputs of %s offsets %d-%d failed (%s); retrying in %.1fs",
+                    len(outputs),
+                    f"partition {run.partition}",
+                    run.start,
+                    run.end - 1,
+                    error,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    def _maybe_mark(self, run: _Run) -> None:
+        now = time.monotonic()
+        marked_at, marked_offset = self._marked_at.get(run.partition, (0.0, -1))
+        due = now - marked_at >= MARK_INTERVAL or run.end - marked_offset >= MARK_EVERY
+        if run.is_catch_up or due:
+            self.store.set_mark(run.partition, run.end)
+            self._marked_at[run.partition] = (now, run.end)
+
+    # -- one message -----------------------------------------------------------------------
+
+    async def _fold(self, run: _Run, message: Incoming) -> None:
+        """Fold one message into the run: a new tie record, or a dead letter."""
+        run.end = message.offset + 1
         try:
             event = codecs.decode_event(message.value)
         except InvalidEvent as error:
-            await self._dead(message, "invalid_event", error, error.field)
+            reason = "too_large" if isinstance(error, codecs.MessageTooLarge) else "invalid_event"
+            self._dead(run, message, reason, str(error), error.field)
             return
-        if message.key is not None and message.key.decode("utf-8", "replace") != event.tie_id:
-            await self._dead(
-                message,
-                "wrong_key",
-                ValueError(f"message key {message.key!r} is not the event's tie_id"),
-                "tie_id",
+        if message.key is not None and message.key != event.tie_id.encode():
+            detail = f"message key {message.key[:100]!r} is not the event's tie_id"
+            self._dead(run, message, "wrong_key", detail, "tie_id", event)
+            return
+        record = run.records.get(event.tie_id) or self.store.get(event.tie_id)
+        if record is None and not isinstance(event, MatchScheduled):
+            # An unknown tie is never searched for in the log: a restored table is complete
+            # from its mark on, so the tie's scheduling was never received.
+            unknown = UnknownMatch(
+                event_id=event.event_id,
+                match_id=event.match_id,
+                field="match_id",
+                detail=f"tie {event.tie_id!r} has no scheduled match",
             )
+            self._dead(run, message, "unknown_match", str(unknown), unknown.field, event)
             return
-        if self.healing and message.partition not in self.caught_up:
-            await self._catch_up(message)
-        record = self.table.get(event.tie_id)
-        if record is not None and message.offset <= record.offset:
-            # Redelivered after a restart: already folded, but maybe never published.
-            await self._publish_state(record.state)
-            return
+        if record is not None and self.healing and _is_behind(record.state, event):
+            record = await self._heal(run, record, message, event)
         state = record.state if record is not None else new_tie(event.tie_id)
-        if self.healing and _is_behind(state, event):
-            start = record.offset + 1 if record is not None else 0
-            state = await self._heal(event.tie_id, message, start) or state
         try:
             after = evolve(state, event)
         except RuleViolation as error:
-            await self._dead(message, "rule_violation", error, error.field)
+            reason = (
+                "conflicting_duplicate"
+                if isinstance(error, ConflictingDuplicate)
+                else "rule_violation"
+            )
+            self._dead(run, message, reason, str(error), error.field, event)
             return
         except Exception as error:  # a bug of ours must not stop the worker or lose the input
             log.exception(
                 "fold failed on %s[%d]@%d", message.topic, message.partition, message.offset
             )
-            await self._dead(message, "internal_error", error, None)
+            self._dead(run, message, "internal_error", repr(error), None, event)
             return
         if after is state:
-            return  # a duplicate: nothing changed, nothing to say
-        self.table[event.tie_id] = TieRecord(
-            state=after, partition=message.partition, offset=message.offset
+            if run.is_catch_up:
+                run.touched.add(event.tie_id)  # its last publish may have been lost
+            return
+        positions = dict(record.positions) if record is not None else {}
+        positions[event.match_id] = message.offset
+        new = TieRecord(
+            state=after, partition=message.partition, offset=message.offset, positions=positions
         )
-        await self._publish(state, after, event)
-
-    async def _publish_state(self, state: TieState) -> None:
-        await self.send(self.outputs.tie_scores, state.tie_id.encode(), codecs.encode_tie(state))
-
-    async def _publish(self, before: TieState, after: TieState, event: MatchEvent) -> None:
-        await self._publish_state(after)
-        match = after.leg_for_match(event.match_id)
-        if match is not None:
-            await self.send(
-                self.outputs.match_updates,
-                match.match_id.encode(),
-                match.to_json().encode(),
+        size = len(codecs.encode_record(new))
+        if size > codecs.MAX_RECORD_BYTES:
+            detail = (
+                f"accepting it would make tie {event.tie_id!r} {size} bytes, over the "
+                f"{codecs.MAX_RECORD_BYTES}-byte record limit"
             )
-        for moment in moments(before, after, event):
-            await self.send(
-                self.outputs.moments, after.tie_id.encode(), codecs.encode_moment(moment)
-            )
+            self._dead(run, message, "tie_too_large", detail, None, event)
+            return
+        self._accept(run, message, state, new, event)
 
-    async def _dead(
-        self, message: Incoming, reason: str, error: Exception, field_name: str | None
+    def _accept(
+        self, run: _Run, message: Incoming, before: TieState, new: TieRecord, event: MatchEvent
+    ) -> None:
+        after = new.state
+        run.records[after.tie_id] = new
+        run.touched.add(after.tie_id)
+        run.matches[event.match_id] = after.tie_id
+        self._told_moments(run, before, after, event)
+        for refusal in _new_refusals(before, after, event.match_id):
+            self._dead_refusal(run, message, refusal, before.leg_for_match(event.match_id))
+
+    def _dead(
+        self,
+        run: _Run,
+        message: Incoming,
+        reason: str,
+        error: str,
+        field_name: str | None,
+        event: MatchEvent | None = None,
     ) -> None:
         log.warning(
-            "dead letter %s[%d]@%d: %s", message.topic, message.partition, message.offset, error
+            "dead letter %s[%d]@%d (%s): %s",
+            message.topic,
+            message.partition,
+            message.offset,
+            reason,
+            error[:300],
         )
-        await self.send(
-            self.outputs.dead_letters,
-            message.key,
-            codecs.dead_letter(
-                message.value,
-                reason=reason,
-                error=str(error),
-                field=field_name,
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-            ),
+        letter = codecs.dead_letter(
+            message.value,
+            reason=reason,
+            error=error,
+            field=field_name,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key,
+            event=event,
         )
+        run.told.append(Output(self.outputs.dead_letters, message.key, letter))
 
-    async def _refold_range(
-        self, message: Incoming, start: int, only_tie: str | None = None
-    ) -> int:
-        """Fold every event of ``[start, message.offset)`` on the message's partition into
-        its tie (idempotently); returns how many events changed a tie."""
-        changed = 0
-        async for record in read_range(
-            self.bootstrap, message.topic, message.partition, start, message.offset
-        ):
-            try:
-                event = codecs.decode_event(record.value)
-            except InvalidEvent:
-                continue  # dead-lettered when it was first processed
-            if only_tie is not None and event.tie_id != only_tie:
-                continue
-            current = self.table.get(event.tie_id)
-            if current is not None and record.offset <= current.offset:
-                continue
-            state = current.state if current is not None else new_tie(event.tie_id)
-            try:
-                after = evolve(state, event)
-            except TrackerError:
-                continue  # dead-lettered when it was first processed
-            if after is not state:
-                self.table[event.tie_id] = TieRecord(
-                    state=after, partition=record.partition, offset=record.offset
-                )
-                await self._publish(state, after, event)
-                changed += 1
-        return changed
-
-    async def _catch_up(self, message: Incoming) -> None:
-        """The first message of a partition after (re)assignment: fold whatever the restored
-        table is missing between its newest position and this message."""
-        newest = max(
-            (
-                record.offset
-                for record in self.table.values()
-                if record is not None and record.partition == message.partition
-            ),
-            default=-1,
+    def _dead_refusal(
+        self, run: _Run, message: Incoming, refusal: Refusal, leg: MatchState | None
+    ) -> None:
+        """An earlier event that no longer fits once a gap filled: its own JSON, named.
+        ``leg`` is the match before the gap filled, which still held the event."""
+        refused = leg.received(refusal.event_id) if leg is not None else None
+        raw = codecs.encode_event(refused) if refused is not None else None
+        error = (
+            f"{refusal.error}: event {refusal.event_id!r} (seq {refusal.seq}) refused when the "
+            f"gap before it filled: {refusal.detail}"
         )
-        changed = await self._refold_range(message, newest + 1)
-        self.caught_up.add(message.partition)
-        if changed:
-            log.warning(
-                "partition %d: table was behind the log; re-folded %d events from offset %d",
-                message.partition,
-                changed,
-                newest + 1,
+        run.told.append(
+            Output(
+                self.outputs.dead_letters,
+                message.key,
+                codecs.dead_letter(
+                    raw,
+                    reason="rule_violation",
+                    error=error,
+                    field=refusal.field,
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    key=message.key,
+                    event=refused,
+                ),
             )
+        )
 
-    async def _heal(self, tie_id: str, message: Incoming, start: int) -> TieState | None:
-        """A seq gap or an unknown match: re-read this tie's events the table may lack."""
-        changed = await self._refold_range(message, start, only_tie=tie_id)
-        if changed:
-            log.warning("tie %s was behind the log; re-folded %d events", tie_id, changed)
-        record = self.table.get(tie_id)
-        return record.state if record is not None else None
+    # -- healing ---------------------------------------------------------------------------
+
+    async def _heal(
+        self, run: _Run, record: TieRecord, message: Incoming, event: MatchEvent
+    ) -> TieRecord:
+        """The tie shows it lacks events (a seq gap, an unknown leg, a leg unfinished while
+        the next one plays): re-read the log from where its legs are folded through up to
+        this message, and fold what is missing (duplicates change nothing)."""
+        start = min(record.positions.values(), default=record.offset) + 1
+        # Offsets from this assignment's catch-up on went through this process in order:
+        # only a table restored short of its own mark can lack anything before that.
+        stop = min(message.offset, self._caught_up_from.get(message.partition, message.offset))
+        state, found = record.state, 0
+        if start < stop:
+            async for old in self.log.read(message.topic, message.partition, start, stop):
+                earlier = _event_of_tie(old, event.tie_id)
+                if earlier is None or old.offset <= record.positions.get(earlier.match_id, -1):
+                    continue
+                try:
+                    after = evolve(state, earlier)
+                except RuleViolation:
+                    continue  # dead-lettered when it was handled
+                if after is not state:
+                    found += 1
+                    self._told_moments(run, state, after, earlier)
+                    run.matches[earlier.match_id] = after.tie_id
+                    state = after
+        if found:
+            log.warning(
+                "tie %s was behind the log: re-folded %d events of offsets %d-%d",
+                event.tie_id,
+                found,
+                start,
+                stop - 1,
+            )
+            run.touched.add(event.tie_id)
+        # Every leg of the tie is now checked up to this message.
+        positions = dict.fromkeys(record.positions, message.offset - 1)
+        healed = TieRecord(
+            state=state, partition=record.partition, offset=record.offset, positions=positions
+        )
+        run.records[event.tie_id] = healed
+        return healed
+
+    def _told_moments(
+        self, run: _Run, before: TieState, after: TieState, event: MatchEvent
+    ) -> None:
+        key = after.tie_id.encode()
+        for moment in moments(before, after, event):
+            run.told.append(Output(self.outputs.moments, key, codecs.encode_moment(moment)))
+
+
+def _event_of_tie(message: Incoming, tie_id: str) -> MatchEvent | None:
+    """The event in ``message`` if it is a valid event of ``tie_id``."""
+    if message.key is not None and message.key != tie_id.encode():
+        return None
+    try:
+        event = codecs.decode_event(message.value)
+    except InvalidEvent:
+        return None
+    return event if event.tie_id == tie_id else None
+
+
+def _state_output(topic: str, state: TieState) -> Output:
+    return Output(topic, state.tie_id.encode(), codecs.encode_tie(state))
+
+
+def _new_refusals(before: TieState, after: TieState, match_id: str) -> list[Refusal]:
+    old = before.leg_for_match(match_id)
+    new = after.leg_for_match(match_id)
+    if new is None:
+        return []
+    return list(new.refused[len(old.refused) if old is not None else 0 :])
 
 
 def _is_behind(state: TieState, event: MatchEvent) -> bool:
-    """True when ``event`` shows the state has missed something: a seq gap in its match, or
-    a match never scheduled."""
+    """True when ``event`` shows the state may lack earlier events: a seq gap in its match,
+    a match never scheduled, or an earlier leg unfinished while a later one plays."""
     leg = state.leg_for_match(event.match_id)
     if leg is None:
         return not isinstance(event, MatchScheduled)
-    return event.seq > leg.last_seq + 1
+    if event.seq > leg.last_seq + 1:
+        return True
+    rules = state.rules
+    if rules is None or not rules.legs_in_order or leg.leg == 1:
+        return False
+    earlier = next((other for other in state.legs if other.leg == leg.leg - 1), None)
+    return earlier is None or earlier.status is not Status.FINISHED

@@ -1,19 +1,89 @@
-"""The tie table: tie state by tie_id, backed by a changelog topic."""
+"""The tie table: tie state by tie_id, plus each partition's folded-through mark, backed by a
+changelog topic."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import faust
 
-from streams.codecs import TIE_RECORD_CODEC
+from streams.codecs import (
+    TIE_RECORD_CODEC,
+    PartitionMark,
+    TableValue,
+    TieRecord,
+    is_newer,
+    mark_key,
+)
 
 TIE_TABLE = "ties"
 
 
-def tie_table(app: faust.App, partitions: int) -> faust.Table:
+class TieTable(faust.Table[str, Any]):
+    """A Faust table the processor writes outside an agent's event (batches, catch-up), to
+    the changelog partition it names, and whose restore keeps the newest value of each key:
+    a changelog record written late by a worker that had lost its partitions is ignored."""
+
+    _forced_partition: int | None = None
+
+    def partition_for_key(self, key: Any) -> int | None:
+        if self._forced_partition is not None:
+            return self._forced_partition
+        return super().partition_for_key(key)
+
+    def put(self, key: str, value: TableValue, partition: int) -> None:
+        """``table[key] = value``, its changelog record on ``partition`` (the source's)."""
+        self._forced_partition = partition
+        try:
+            self[key] = value
+        finally:
+            self._forced_partition = None
+
+    def apply_changelog_batch(self, batch: Iterable[Any]) -> None:
+        newest: list[Any] = []
+        for event in batch:
+            value = event.value
+            if isinstance(value, TieRecord | PartitionMark):
+                current = self.data.get(event.key)
+                if current is not None and not is_newer(value, current):
+                    continue
+            newest.append(event)
+        super().apply_changelog_batch(newest)
+
+
+class TieStore:
+    """What the processor needs of the table: ties by id, marks by partition."""
+
+    def __init__(self, table: TieTable) -> None:
+        self.table = table
+
+    def get(self, tie_id: str) -> TieRecord | None:
+        value = self.table.get(tie_id)
+        return value if isinstance(value, TieRecord) else None
+
+    def put(self, record: TieRecord) -> None:
+        self.table.put(record.state.tie_id, record, record.partition)
+
+    def mark(self, partition: int) -> int | None:
+        value = self.table.get(mark_key(partition))
+        return value.offset if isinstance(value, PartitionMark) else None
+
+    def set_mark(self, partition: int, offset: int) -> None:
+        self.table.put(
+            mark_key(partition), PartitionMark(partition=partition, offset=offset), partition
+        )
+
+
+def changelog_topic_name(app_id: str) -> str:
+    return f"{app_id}-{TIE_TABLE}-changelog"
+
+
+def tie_table(app: faust.App, partitions: int) -> TieTable:
     """The table, with its changelog topic declared here: Faust derives serializers from
     model types only, and ours are a str key and a pydantic codec."""
     changelog = app.topic(
-        f"{app.conf.id}-{TIE_TABLE}-changelog",
+        changelog_topic_name(app.conf.id),
         key_type=str,
         key_serializer="raw",
         value_serializer=TIE_RECORD_CODEC,
@@ -21,14 +91,18 @@ def tie_table(app: faust.App, partitions: int) -> faust.Table:
         compacting=True,
         internal=True,
     )
-    table = app.Table(
-        TIE_TABLE,
+    table = TieTable(
+        app,
+        name=TIE_TABLE,
         default=None,
+        beacon=app.tables.beacon,
         partitions=partitions,
         key_type=str,
         changelog_topic=changelog,
-        help="Tie state (TieRecord: state + folded source position) by tie_id.",
+        help="Tie state (TieRecord: state + folded source positions) by tie_id, and each "
+        "partition's folded-through mark.",
     )
+    app.tables.add(table)
     table.key_serializer = "raw"
     table.value_serializer = TIE_RECORD_CODEC
     return table

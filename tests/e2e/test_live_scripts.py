@@ -56,8 +56,18 @@ def subscribe_json(env, *args: str) -> list[dict]:
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
+def final_states(env) -> list[dict]:
+    """Every update of the seed tie from the beginning until its final version (22) is in:
+    under a backlog the worker may coalesce updates, so their number is not known."""
+    for _ in range(30):
+        states = subscribe_json(env, "--from-beginning", "--timeout", "3")
+        if states and states[-1]["version"] == 22:
+            return states
+    raise AssertionError(f"the seed tie never reached version 22: {states[-1:]}")
+
+
 def test_a_subscriber_sees_the_seed_tie_end_3_2_on_aggregate_to_inter_miami(fed):
-    states = subscribe_json(fed, "--from-beginning", "--count", "22", "--timeout", "90")
+    states = final_states(fed)
     final = states[-1]
     assert final["aggregate"] == {"LAFC": 2, "Inter Miami": 3}
     assert (final["winner"], final["status"], final["version"]) == ("Inter Miami", "finished", 22)
@@ -65,8 +75,8 @@ def test_a_subscriber_sees_the_seed_tie_end_3_2_on_aggregate_to_inter_miami(fed)
 
 
 def test_a_late_subscriber_from_the_beginning_gets_the_same_latest_state(fed):
-    first = subscribe_json(fed, "--from-beginning", "--count", "22", "--timeout", "90")[-1]
-    again = subscribe_json(fed, "--from-beginning", "--count", "22", "--timeout", "90")[-1]
+    first = final_states(fed)[-1]
+    again = final_states(fed)[-1]
     assert again == first
 
 
@@ -77,7 +87,7 @@ def test_a_live_subscriber_sees_updates_as_they_are_produced(stack, tmp_path, se
     leg.write_text("\n".join(lines).replace('"leg": 2', '"leg": 1') + "\n")
     follower = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts/subscribe.py"), "--json", "--tie", tie,
-         "--count", "15", "--timeout", "90"],
+         "--timeout", "20"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=stack, cwd=ROOT,
     )  # fmt: skip
     try:
@@ -88,7 +98,8 @@ def test_a_live_subscriber_sees_updates_as_they_are_produced(stack, tmp_path, se
         out, err = follower.communicate(timeout=120)
     assert follower.returncode == 0, err
     states = [json.loads(line) for line in out.splitlines()]
-    assert [state["version"] for state in states] == list(range(1, 16))
+    versions = [state["version"] for state in states]
+    assert versions == sorted(set(versions)) and versions[-1] == 15
     assert states[-1]["legs"][0]["score"] == {"Inter Miami": 3, "LAFC": 1}
 
 

@@ -64,7 +64,10 @@ async def test_the_seed_tie_ends_byte_identical_to_the_offline_fold(space, worke
     scores = await read_until(space, space.topics.tie_scores, finished(expected))
     final = latest_states(scores)[SEED_TIE]
     assert final.to_json() == expected[SEED_TIE].to_json()
-    assert [orjson.loads(v)["version"] for _, v in scores] == list(range(1, len(events) + 1))
+    versions = [orjson.loads(v)["version"] for _, v in scores]
+    # Fed as fast as possible, runs of events coalesce into one update per tie: versions
+    # only grow, and may skip; moments (below) are never coalesced.
+    assert versions == sorted(set(versions)) and versions[-1] == len(events)
     told = await read_until(
         space, space.topics.moments, lambda values: b"go through" in values[-1], timeout=20
     )
@@ -88,7 +91,8 @@ async def test_duplicates_and_interleaved_legs_change_nothing(space, worker):
     await feed(space, doubled)
     scores = await read_until(space, space.topics.tie_scores, finished(expected))
     assert latest_states(scores)[SEED_TIE].to_json() == expected[SEED_TIE].to_json()
-    assert len(scores) == len(leg1) + len(leg2)  # one update per accepted event, none for copies
+    versions = [orjson.loads(v)["version"] for _, v in scores]
+    assert versions == sorted(set(versions))  # copies never republish a version
     told = await read_until(
         space, space.topics.moments, lambda values: b"go through" in values[-1], timeout=20
     )
