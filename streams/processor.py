@@ -40,9 +40,7 @@ log = logging.getLogger(__name__)
 
 #: Most messages folded as one run (one publish round trip, one table write per tie).
 MAX_RUN = 2000
-#: A live partition writes its mark at least this often (seconds) ...
 MARK_INTERVAL = 1.0
-#: ... or after this many messages, whichever comes first.
 MARK_EVERY = 1000
 #: During a catch-up, moments and dead letters go out in chunks of this many.
 CATCH_UP_CHUNK = 5000
@@ -128,6 +126,7 @@ class _Run:
     touched: set[str] = field(default_factory=set)
     matches: dict[str, str] = field(default_factory=dict)  # match_id -> tie_id
     told: list[Output] = field(default_factory=list)  # moments and dead letters, in order
+    accepted: dict[str, list[Incoming]] = field(default_factory=dict)  # by tie, in order
 
 
 @dataclass
@@ -140,6 +139,10 @@ class TieProcessor:
     owner: Owner
     outputs: Outputs
     healing: bool = True
+    #: A live partition writes its mark at least this often (seconds), or after this many
+    #: messages, whichever comes first; a catch-up always ends with one.
+    mark_interval: float = MARK_INTERVAL
+    mark_every: int = MARK_EVERY
     expected: dict[int, int] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _marked_at: dict[int, tuple[float, int]] = field(default_factory=dict)
@@ -261,14 +264,18 @@ class TieProcessor:
 
     async def _flush(self, run: _Run) -> None:
         """Publish the run's outputs, then store its records, then (now and then) the mark."""
+        for tie_id, record in list(run.records.items()):
+            size = len(codecs.encode_record(record))
+            if size > codecs.MAX_RECORD_BYTES:
+                self._refuse_growth(run, tie_id, size)
         outputs = list(run.told)
         for tie_id in sorted(run.touched):
             record = run.records.get(tie_id) or self.store.get(tie_id)
             if record is not None:
                 outputs.append(_state_output(self.outputs.tie_scores, record.state))
         for match_id, tie_id in run.matches.items():
-            record = run.records[tie_id]
-            leg = record.state.leg_for_match(match_id)
+            record = run.records.get(tie_id)
+            leg = record.state.leg_for_match(match_id) if record is not None else None
             if leg is not None:
                 outputs.append(
                     Output(self.outputs.match_updates, match_id.encode(), leg.to_json().encode())
@@ -281,6 +288,54 @@ class TieProcessor:
             self.store.put(record)
         self.expected[run.partition] = run.end
         self._maybe_mark(run)
+
+    def _refuse_growth(self, run: _Run, tie_id: str, size: int) -> None:
+        """The run would make a tie's record too big for the broker. Its events of this run
+        are folded again from the stored record and the longest prefix that fits is kept;
+        the rest go to dead letters (when live, that is the one event that did not fit)."""
+        stored = self.store.get(tie_id)
+        messages = run.accepted.pop(tie_id, [])
+        events = [codecs.decode_event(message.value) for message in messages]
+
+        def record_after(count: int) -> TieRecord | None:
+            record = stored
+            for message, event in zip(messages[:count], events[:count], strict=True):
+                state = record.state if record is not None else new_tie(tie_id)
+                positions = {**(record.positions if record else {}), event.match_id: message.offset}
+                record = TieRecord(
+                    state=evolve(state, event),
+                    partition=message.partition,
+                    offset=message.offset,
+                    positions=positions,
+                )
+            return record
+
+        fits, too_big = 0, len(messages)  # the longest prefix that fits: binary search
+        while too_big - fits > 1:
+            middle = (fits + too_big) // 2
+            record = record_after(middle)
+            is_small = (
+                record is None or len(codecs.encode_record(record)) <= codecs.MAX_RECORD_BYTES
+            )
+            fits, too_big = (middle, too_big) if is_small else (fits, middle)
+        key = tie_id.encode()
+        run.told = [o for o in run.told if not (o.topic == self.outputs.moments and o.key == key)]
+        kept = record_after(fits)
+        if kept is None or kept is stored:
+            run.records.pop(tie_id, None)
+        else:
+            run.records[tie_id] = kept
+            before = stored.state if stored is not None else new_tie(tie_id)
+            for event in events[:fits]:
+                after = evolve(before, event)
+                self._told_moments(run, before, after, event)
+                before = after
+        detail = (
+            f"tie {tie_id!r} would be {size} bytes or more, over the "
+            f"{codecs.MAX_RECORD_BYTES}-byte record limit"
+        )
+        for message, event in zip(messages[fits:], events[fits:], strict=True):
+            self._dead(run, message, "tie_too_large", detail, None, event)
 
     async def _send(self, run: _Run, outputs: Sequence[Output]) -> None:
         """Publish, retrying while the broker fails; only while the partition is ours."""
@@ -307,7 +362,7 @@ class TieProcessor:
     def _maybe_mark(self, run: _Run) -> None:
         now = time.monotonic()
         marked_at, marked_offset = self._marked_at.get(run.partition, (0.0, -1))
-        due = now - marked_at >= MARK_INTERVAL or run.end - marked_offset >= MARK_EVERY
+        due = now - marked_at >= self.mark_interval or run.end - marked_offset >= self.mark_every
         if run.is_catch_up or due:
             self.store.set_mark(run.partition, run.end)
             self._marked_at[run.partition] = (now, run.end)
@@ -367,14 +422,6 @@ class TieProcessor:
         new = TieRecord(
             state=after, partition=message.partition, offset=message.offset, positions=positions
         )
-        size = len(codecs.encode_record(new))
-        if size > codecs.MAX_RECORD_BYTES:
-            detail = (
-                f"accepting it would make tie {event.tie_id!r} {size} bytes, over the "
-                f"{codecs.MAX_RECORD_BYTES}-byte record limit"
-            )
-            self._dead(run, message, "tie_too_large", detail, None, event)
-            return
         self._accept(run, message, state, new, event)
 
     def _accept(
@@ -382,6 +429,7 @@ class TieProcessor:
     ) -> None:
         after = new.state
         run.records[after.tie_id] = new
+        run.accepted.setdefault(after.tie_id, []).append(message)
         run.touched.add(after.tie_id)
         run.matches[event.match_id] = after.tie_id
         self._told_moments(run, before, after, event)

@@ -1,0 +1,288 @@
+"""The worker's processor on in-memory ports: crashes replayed exactly (a changelog restored to
+any prefix, offsets redelivered from any commit, offsets skipped, a worker fenced), and every
+kind of bad input ending in a dead letter with its reason."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import orjson
+import pytest
+
+from streams.codecs import MAX_EVENT_BYTES, MAX_RECORD_BYTES, encode_record
+from tests.builders import MatchFeed
+from tests.conftest import SEED_FILES, load_events
+from tests.doubles import Group, MemoryBroker, MemoryLog, worker
+from tracker import MatchEvent, TieState, evolve, fold, new_tie
+from tracker.events import MatchScheduled
+from tracker.moments import moments
+from tracker.rules import PRESETS
+
+SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
+
+
+def offline(events: list[MatchEvent]) -> TieState:
+    return fold(events, new_tie(events[0].tie_id))
+
+
+def offline_moment_ids(events: list[MatchEvent]) -> list[str]:
+    tie, ids = new_tie(events[0].tie_id), []
+    for event in events:
+        after = evolve(tie, event)
+        ids += [moment.id for moment in moments(tie, after, event)]
+        tie = after
+    return ids
+
+
+def interleaved_seed_tie() -> list[MatchEvent]:
+    """Both legs' events interleaved, as produce.py once sent them by clock, under rules that
+    let the legs overlap: the log layout that broke one-offset-per-tie positions."""
+    rules = PRESETS["concacaf-champions-cup-2025"].model_copy(update={"legs_in_order": False})
+    leg1, leg2 = (load_events(path) for path in SEED_FILES)
+    mixed = [e for pair in zip(leg1, leg2, strict=False) for e in pair] + leg2[len(leg1) :]
+    return [
+        e.model_copy(update={"rules": rules}) if isinstance(e, MatchScheduled) else e for e in mixed
+    ]
+
+
+async def deliver(processor, messages, generation: int = 0) -> None:
+    """Faust's delivery: each message on its own (a live feed)."""
+    for message in messages:
+        await processor.handle(
+            [message.__class__(**{**message.__dict__, "generation": generation})]
+        )
+
+
+async def live(processor, log: MemoryLog, events: list[MatchEvent]) -> None:
+    """A live feed: each event is in the log only when it is delivered."""
+    for event in events:
+        await deliver(processor, log.append_events([event]))
+
+
+def assert_versions_never_go_back(broker: MemoryBroker) -> None:
+    newest: dict[str, int] = {}
+    for state in broker.states():
+        assert state.version >= newest.get(state.tie_id, 0), "a version went backwards"
+        newest[state.tie_id] = state.version
+
+
+async def test_the_seed_tie_through_the_processor_is_the_offline_fold_with_every_moment():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    processor, _, broker = worker(log)
+    await live(processor, log, events)
+    assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
+    assert [m["id"] for m in broker.on("moments")] == offline_moment_ids(events)
+    assert [s.version for s in broker.states()] == list(range(1, len(events) + 1))
+
+
+async def test_a_backlog_is_folded_as_one_run_with_one_update_per_tie_and_every_moment():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    processor, _, broker = worker(log)
+    await processor.handle(log.append_events(events))
+    assert [s.version for s in broker.states()] == [len(events)]
+    assert [m["id"] for m in broker.on("moments")] == offline_moment_ids(events)
+
+
+# -- mechanism 1: a table restored short, legs interleaved in the log ----------------------
+
+
+async def test_interleaved_legs_with_leg_one_events_never_delivered_still_end_right():
+    """The issue's reproduction: leg-1 seq 3 and 4 never reach the processor (Faust's GAP),
+    leg-2 events in between move the tie on, then leg-1 seq 5 arrives. The landed processor
+    (one offset per tie) published leg 1 "finished 0-0" with a gap after seq 2; this one
+    reads the offsets it did not see before folding on."""
+    events = interleaved_seed_tie()
+    log = MemoryLog()
+    processor, _, broker = worker(log)
+    for event in events:
+        message = log.append_events([event])[0]
+        is_lost = event.match_id.endswith("leg1") and event.seq in (3, 4)
+        if not is_lost:
+            await deliver(processor, [message])
+    final = broker.latest()[SEED_TIE]
+    assert final.legs[0].score == {"LAFC": 1, "Inter Miami": 0}
+    assert final.to_json() == offline(events).to_json()
+    assert broker.on("dead-letters") == []
+
+
+@pytest.mark.parametrize("crash_after", [5, 11, 16, 23])
+async def test_a_worker_restored_from_any_changelog_prefix_ends_as_the_offline_fold(crash_after):
+    """Every prefix of the changelog a broker's recovery could return (Tansu's wrong end
+    offsets truncate it), every offset Faust could redeliver from: the tie ends right, and no
+    version published after the restart is older than one published before it."""
+    events = interleaved_seed_tie()
+    expected = offline(events).to_json()
+    messages = MemoryLog().append_events(events)
+    first_log = MemoryLog()
+    first, table, first_broker = worker(first_log)
+    await live(first, first_log, events[:crash_after])
+    produced_before_restart = min(len(events), crash_after + 3)
+    for records in range(len(table.changelog) + 1):
+        for committed in sorted({0, crash_after // 2, crash_after}):
+            log = MemoryLog(messages=messages[:produced_before_restart])
+            broker = MemoryBroker(published=list(first_broker.published))
+            second, _, _ = worker(log, table.restored(records), broker)
+            await second.catch_up("match-events", 0, generation=0)
+            await deliver(second, log.messages[committed:])  # Faust redelivers these
+            for message in messages[produced_before_restart:]:  # the feed goes on
+                log.messages.append(message)
+                await deliver(second, [message])
+            assert broker.latest()[SEED_TIE].to_json() == expected, (records, committed)
+            assert_versions_never_go_back(broker)
+
+
+async def test_a_restore_that_lost_a_tie_record_but_kept_a_later_mark_is_healed_by_its_legs():
+    """Not even a prefix: the tie's last two records are lost but the partition's later mark
+    survived, so the catch-up starts after events the table lacks. The next event of a leg
+    shows a seq gap; the leg is re-read from its own position and the tie ends right."""
+    events = interleaved_seed_tie()
+    log = MemoryLog()
+    first, table, _ = worker(log, mark_every=1)
+    await live(first, log, events[:12])
+    ties = [i for i, (key, _) in enumerate(table.changelog) if not key.startswith("\x00")]
+    second, _, broker = worker(log, table.restored(skip=ties[-2:]))
+    await second.catch_up("match-events", 0, generation=0)
+    await live(second, log, events[12:])
+    assert any(stop == 12 for _, stop in log.reads), "no leg was re-read"
+    assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
+
+
+async def test_interleaved_legs_behind_another_ties_newer_record_are_healed_per_leg():
+    """The issue's mechanism 1: a restore lost the seed tie's newest records while another
+    tie's later record (and a later mark) survived, so catching up from the mark skips the
+    seed tie's lost events; leg-2 events then arrive first. One offset per tie would have
+    classed the lost leg-1 events as folded; positions per leg find and re-fold them."""
+    seed = interleaved_seed_tie()
+    other = [
+        e.model_copy(update={"tie_id": "other", "match_id": f"other-{e.match_id[-4:]}",
+                             "event_id": f"other-{e.event_id}"})
+        for e in seed
+    ]  # fmt: skip
+    mixed = [e for pair in zip(seed, other, strict=True) for e in pair]
+    log = MemoryLog()
+    first, table, _ = worker(log, mark_every=1)
+    await live(first, log, mixed[:24])  # the seed tie's 12th event, then the other tie's
+    seed_records = [i for i, (key, _) in enumerate(table.changelog) if key == SEED_TIE]
+    second, _, broker = worker(log, table.restored(skip=seed_records[-3:]))
+    await second.catch_up("match-events", 0, generation=0)
+    await live(second, log, mixed[24:])
+    assert broker.latest()[SEED_TIE].to_json() == offline(seed).to_json()
+    assert broker.latest()["other"].to_json() == offline(other).to_json()
+
+
+# -- mechanism 2: offsets that never reach the processor ------------------------------------
+
+
+async def test_offsets_skipped_on_delivery_are_read_from_the_log_before_folding_on():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    processor, _, broker = worker(log)
+    await live(processor, log, events[:5])
+    log.append_events(events[5:8])  # Faust logged GAP: 5-7 never reached the agent
+    await live(processor, log, events[8:])
+    assert (5, 8) in log.reads
+    assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
+
+
+async def test_a_restart_with_nothing_new_to_read_publishes_the_newest_state_at_once():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    messages = log.append_events(events)
+    first, table, _ = worker(log)
+    await deliver(first, messages)
+    second, _, broker = worker(log, table.restored(len(table.changelog) - 4))
+    await second.catch_up("match-events", 0, generation=0)
+    assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
+
+
+async def test_outputs_are_published_before_the_records_that_caused_them_are_stored():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    processor, table, broker = worker(log)
+    await live(processor, log, events[:3])
+    broker.fail = 1
+    with pytest.raises(ConnectionError):
+        await processor.publish([])  # the broker is down ...
+    broker.fail = 2
+    before = len(table.changelog)
+    await live(processor, log, events[3:4])  # ... retried until it answers
+    assert len(table.changelog) > before
+    assert broker.latest()[SEED_TIE].version == 4
+
+
+# -- fencing -------------------------------------------------------------------------------
+
+
+async def test_a_worker_that_lost_its_partition_neither_publishes_nor_stores():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    group = Group()
+    processor, table, broker = worker(log, group=group)
+    await live(processor, log, events[:4])
+    messages = log.messages + log.append_events(events[4:])
+    published, stored = len(broker.published), len(table.changelog)
+    group.partitions = set()  # revoked while it was paused
+    await deliver(processor, messages[4:8])
+    group.partitions, group.generation = {0}, 1
+    group.is_leased = False  # owner again in a new generation, but no heartbeat yet
+    await deliver(processor, messages[4:8], generation=0)  # buffered from the old one
+    assert (len(broker.published), len(table.changelog)) == (published, stored)
+
+
+# -- bad input: every kind ends in a dead letter with its reason ----------------------------
+
+
+async def test_bad_input_of_every_kind_is_dead_lettered_with_its_reason_and_a_bounded_copy():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    key = SEED_TIE.encode()
+    good = log.append_events(events[:6])
+    goal = events[4]
+    forged = goal.model_copy(update={"scorer": "Lionel Messi", "seq": 40})
+    huge = b'{"x": "' + b"y" * (5 * MAX_EVENT_BYTES) + b'"}'
+    bad = [
+        log.append(b"\xff\xfe not json", key),
+        log.append(huge, key),
+        log.append(orjson.dumps(forged.model_dump(mode="json")), key),
+        log.append(good[5].value, b"another-tie"),
+        log.append(
+            orjson.dumps({**events[10].model_dump(mode="json"), "tie_id": "ghost"}), b"ghost"
+        ),
+        log.append(None, key),
+    ]
+    processor, _, broker = worker(log)
+    await deliver(processor, good + bad)
+    letters = broker.on("dead-letters")
+    assert [letter["reason"] for letter in letters] == [
+        "invalid_event",
+        "too_large",
+        "conflicting_duplicate",
+        "wrong_key",
+        "unknown_match",
+        "invalid_event",
+    ]
+    assert [letter["offset"] for letter in letters] == [m.offset for m in bad]
+    big = letters[1]
+    assert (big["size"], big["truncated"]) == (len(huge), True)
+    assert big["sha256"] == hashlib.sha256(huge).hexdigest()
+    assert len(base64.b64decode(big["original_base64"])) == 2048
+    assert all(len(orjson.dumps(letter)) < 8192 for letter in letters)
+    assert log.reads[0] == (0, None) and len(log.reads) == 1  # the unknown tie: no scan
+    assert broker.latest()[SEED_TIE].version == 6
+
+
+async def test_no_valid_input_can_grow_a_tie_past_the_record_limit():
+    feed = MatchFeed("marathon", "marathon-m", "Inter Miami", "LAFC")
+    names = {"player_off": "A" * 100, "player_on": "B" * 100}
+    events = [feed.scheduled(rules="league"), feed.starts("first_half", 0)]
+    events += [feed.event("substitution_made", 10, team="LAFC", **names) for _ in range(4000)]
+    log = MemoryLog()
+    processor, table, broker = worker(log)
+    await deliver(processor, log.append_events(events))
+    stored = table.get("marathon")
+    assert stored is not None and len(encode_record(stored)) <= MAX_RECORD_BYTES
+    refused = [m for m in broker.on("dead-letters") if m["reason"] == "tie_too_large"]
+    assert refused and len(refused) + stored.state.version == len(events)
