@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streams.config import Settings
+from streams.eventlog import MAX_FETCH_BYTES
 from streams.tables import changelog_topic_name
 from streams.topics import TopicNames
 from streams.transport import TrackerApp
@@ -40,6 +41,9 @@ def create_app(settings: Settings) -> TrackerApp:
         # the previous one's round trip (aiokafka keeps one batch in flight per partition).
         producer_max_batch_size=512 * 1024,
         producer_max_request_size=4 * 1024 * 1024,
+        # Fetch any message a producer may send (up to its own 1-8 MiB limits), so even an
+        # oversized one reaches the processor and ends in dead-letters, never stalls.
+        consumer_max_fetch_size=MAX_FETCH_BYTES,
         producer_linger=0.002,
     )
     app.topic_layout = {

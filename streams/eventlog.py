@@ -21,6 +21,9 @@ from streams.transport import FETCH_MAX_WAIT_MS
 
 log = logging.getLogger(__name__)
 
+#: Per partition and fetch: more than any message a producer can send with the usual limits.
+MAX_FETCH_BYTES = 16 * 1024 * 1024
+
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
@@ -31,7 +34,7 @@ def _consumer(bootstrap: str) -> AIOKafkaConsumer:
         enable_auto_commit=False,
         group_id=None,
         auto_offset_reset="earliest",
-        max_partition_fetch_bytes=4 * 1024 * 1024,
+        max_partition_fetch_bytes=MAX_FETCH_BYTES,
     )
 
 

@@ -378,8 +378,11 @@ class TieProcessor:
             reason = "too_large" if isinstance(error, codecs.MessageTooLarge) else "invalid_event"
             self._dead(run, message, reason, str(error), error.field)
             return
-        if message.key is not None and message.key != event.tie_id.encode():
-            detail = f"message key {message.key[:100]!r} is not the event's tie_id"
+        if message.key != event.tie_id.encode():
+            # Keyed by tie_id, both legs of a tie share a partition and are folded in order;
+            # under any other key the event would be folded apart from its tie.
+            key = "no key" if message.key is None else f"key {message.key[:100]!r}"
+            detail = f"message has {key}, not the event's tie_id {event.tie_id!r}"
             self._dead(run, message, "wrong_key", detail, "tie_id", event)
             return
         record = run.records.get(event.tie_id) or self.store.get(event.tie_id)
@@ -549,7 +552,7 @@ class TieProcessor:
 
 def _event_of_tie(message: Incoming, tie_id: str) -> MatchEvent | None:
     """The event in ``message`` if it is a valid event of ``tie_id``."""
-    if message.key is not None and message.key != tie_id.encode():
+    if message.key != tie_id.encode():
         return None
     try:
         event = codecs.decode_event(message.value)
