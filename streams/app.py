@@ -37,6 +37,7 @@ def create_app(settings: Settings) -> TrackerApp:
         web_port=settings.web_port,
         web_host="127.0.0.1",
         stream_wait_empty=False,
+        stream_processing_timeout=settings.stall_timeout,
         # Tie states are kilobytes: with Faust's 16 KiB batches every update would wait for
         # the previous one's round trip (aiokafka keeps one batch in flight per partition).
         producer_max_batch_size=512 * 1024,

@@ -29,6 +29,11 @@ class Settings(BaseModel):
     session_timeout: float = Field(10.0, alias="TRACKER_SESSION_TIMEOUT")
     heartbeat_interval: float = Field(1.0, alias="TRACKER_HEARTBEAT_INTERVAL")
     commit_interval: float = Field(1.0, alias="TRACKER_COMMIT_INTERVAL")
+    stall_timeout: float = Field(
+        300.0,
+        alias="TRACKER_STALL_TIMEOUT",
+        description="seconds without progress before Faust logs a stalled stream",
+    )
     healing: bool = Field(
         True,
         alias="TRACKER_HEALING",

@@ -53,10 +53,16 @@ class Namespace:
 class Worker(WorkerProcess):
     """A worker of the test's namespace, its log and data beside the test's files."""
 
-    def __init__(self, space: Namespace, log_dir: Path, label: str = "worker") -> None:
+    def __init__(
+        self,
+        space: Namespace,
+        log_dir: Path,
+        label: str = "worker",
+        env: dict[str, str] | None = None,
+    ) -> None:
         log_path = log_dir / f"{space.name}-{label}-{uuid.uuid4().hex[:6]}.log"
-        env = {**space.environment(), "TRACKER_DATADIR": str(log_path.with_suffix(".data"))}
-        super().__init__(env, log_path)
+        data = {"TRACKER_DATADIR": str(log_path.with_suffix(".data"))}
+        super().__init__({**space.environment(), **data, **(env or {})}, log_path)
 
     def start(self) -> Worker:
         super().start()
