@@ -55,7 +55,7 @@ _SECURITY_HEADERS = {
 }
 
 
-@dataclass
+@dataclass(eq=False)  # each client is itself (hashed by identity)
 class _Client:
     tie_id: str
     queue: asyncio.Queue[bytes] = field(default_factory=lambda: asyncio.Queue(CLIENT_QUEUE + 1))
