@@ -168,7 +168,7 @@ class ReadModel:
         """Every tie's JSON: live ties first, then scheduled, then finished, by id."""
         ordered = sorted(
             self._ties.items(),
-            key=lambda item: (_STATUS_ORDER.get(item[1].fields.get("status"), 3), item[0]),
+            key=lambda item: (_STATUS_ORDER.get(str(item[1].fields.get("status")), 3), item[0]),
         )
         return [known.data for _, known in ordered]
 

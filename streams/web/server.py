@@ -307,12 +307,12 @@ class WebService:
             return _unknown_tie(tie_id)
         client = self.hub.join(tie_id)
         if client is None:
-            response = _json(
+            refused = _json(
                 {"error": "too many live streams; try again shortly", "limit": self.hub.limit},
                 status=503,
             )
-            response.headers["Retry-After"] = "5"
-            return response
+            refused.headers["Retry-After"] = "5"
+            return refused
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream; charset=utf-8",
