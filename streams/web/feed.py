@@ -115,7 +115,10 @@ class Feed:
                 await self._check_broker(consumer)
         finally:
             self._consumer = None
-            await consumer.stop()
+            try:
+                await asyncio.wait_for(consumer.stop(), 10)
+            except TimeoutError:
+                log.warning("the consumer of %s did not stop in 10s", self.topics)
 
     def _caught_up(self) -> None:
         self.phase = "live"

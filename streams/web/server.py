@@ -41,6 +41,7 @@ HEARTBEAT_SECONDS = 15.0
 CLIENT_QUEUE = 256
 #: ``?at=`` re-folds read the log; a few at a time.
 REPLAYS_AT_ONCE = 2
+SHUTDOWN_SECONDS = 10.0
 _TIE_ID = re.compile(r"^[\w.:-]{1,200}$")
 _CLOSE = b""
 
@@ -232,9 +233,12 @@ class WebService:
     async def _on_cleanup(self, app: web.Application) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_SECONDS)
+            if stuck:  # never hang a shutdown on a broker client
+                log.warning(
+                    "web: %s did not stop in %ss", [t.get_name() for t in stuck], SHUTDOWN_SECONDS
+                )
         self._tasks = []
 
     async def _heartbeat(self) -> None:
