@@ -1,8 +1,10 @@
 """Measure the pipeline against the raw-client ceiling, side by side in one run.
 
 Fold rate in process; an aiokafka passthrough (the ceiling); the Faust pipeline with one and
-two workers; latency at a steady live rate over many ties, with the worker's memory; and a
-season replayed from the log. Starts an embedded broker unless --broker is given.
+two workers; latency at a steady live rate over many ties, with the worker's memory; a
+season replayed from the log; and the web service's fan-out: 1,000 live-stream (SSE) clients
+on one tie fed at 10 events/s, from event produced to the update received by every client
+(`sse_fanout_p99_ms` in --json). Starts an embedded broker unless --broker is given.
 
 Examples:
   python scripts/bench.py --quick            # about a minute

@@ -57,19 +57,38 @@ def ensure_project_env() -> None:
     os.execv(python, [python, *sys.argv])
 
 
+def _apt_install(package: str, why: str) -> None:
+    """``apt-get install package`` when this machine lets us (root with apt-get); otherwise,
+    or if it fails, say so: the tests that need it skip with the reason."""
+    import shutil
+
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        return
+    print(f"installing {package} (Debian package) {why} ...", file=sys.stderr, flush=True)
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", package],
+    ):
+        if subprocess.run(command, env=quiet, capture_output=True).returncode != 0:
+            print(f"could not install {package}; its tests will skip", file=sys.stderr)
+            return
+
+
 def ensure_docker_compose() -> None:
     """Install Debian's docker-compose (for the test that validates docker-compose.yml) when
     it is missing and this machine lets us: root with apt-get. Otherwise that test skips."""
     import shutil
 
-    if shutil.which("docker-compose") or not shutil.which("apt-get") or os.geteuid() != 0:
-        return
-    print("installing docker-compose (Debian package) ...", file=sys.stderr, flush=True)
-    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "docker-compose"],
-    ):
-        if subprocess.run(command, env=quiet, capture_output=True).returncode != 0:
-            print("could not install docker-compose; its test will skip", file=sys.stderr)
-            return
+    if not shutil.which("docker-compose"):
+        _apt_install("docker-compose", "for the docker-compose.yml test")
+
+
+def ensure_chromium() -> None:
+    """Install Debian's Chromium (for the scoreboard's browser test, driven by Playwright
+    through ``executable_path``: ``playwright install`` downloads browsers from outside) when
+    it is missing and this machine lets us: root with apt-get. Otherwise that test skips."""
+    import shutil
+
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        _apt_install("chromium", "for the web scoreboard's browser test")

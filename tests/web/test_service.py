@@ -1,0 +1,269 @@
+"""The web service over HTTP and SSE, against the embedded broker and a real Faust worker."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import aiohttp
+import orjson
+import pytest
+
+from streams.broker import create_topics
+from streams.producing import start_producer
+from streams.web import WebService, WebSettings, running_web
+from streams.web.__main__ import build_parser
+from tests.streams.harness import ROOT, Namespace, Worker, feed
+from tests.web.service import (
+    get_json,
+    next_event,
+    next_event_of,
+    seed_as,
+    server_events,
+    wait_for_json,
+)
+from tracker import MatchEvent, evolve, fold, new_tie
+from tracker.moments import moments
+
+pytestmark = pytest.mark.broker
+
+
+def offline_moments(events: list[MatchEvent]) -> list[dict]:
+    tie, told = new_tie(events[0].tie_id), []
+    for event in events:
+        after = evolve(tie, event)
+        told += [orjson.loads(m.model_dump_json()) for m in moments(tie, after, event)]
+        tie = after
+    return told
+
+
+@pytest.fixture(scope="module")
+def space(broker_url):
+    return Namespace(broker_url)
+
+
+@pytest.fixture(scope="module")
+def worker(space, tmp_path_factory):
+    started = Worker(space, tmp_path_factory.mktemp("web-worker")).start()
+    started.wait_ready()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+async def web(space, worker):
+    """The service, caught up with topics that exist (the worker creates its output topics
+    only when it first publishes)."""
+    await create_topics(space.bootstrap, space.topics.layout(space.partitions))
+    async with running_web(
+        space.broker, port=0, topic_prefix=space.topics.prefix, heartbeat_seconds=0.5
+    ) as service:
+        async with aiohttp.ClientSession() as http:
+            await wait_for_json(http, f"{service.url}/healthz", lambda status, _: status == 200)
+        yield service
+
+
+@pytest.fixture(scope="module")
+async def http():
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
+        yield session
+
+
+async def fed_to_the_end(space, web, http, events: list[MatchEvent]) -> dict:
+    await feed(space, events)
+    tie_id, last = events[0].tie_id, len(events)
+    return await wait_for_json(
+        http,
+        f"{web.url}/api/ties/{tie_id}",
+        lambda status, body: status == 200 and body["version"] >= last,
+    )
+
+
+async def test_the_api_serves_each_tie_as_the_worker_published_it(space, web, http, seed_events):
+    events = seed_as(seed_events, "web-api")
+    final = await fed_to_the_end(space, web, http, events)
+    assert final == orjson.loads(fold(events, new_tie("web-api")).to_json())
+    status, ties = await get_json(http, f"{web.url}/api/ties")
+    assert status == 200
+    assert "web-api" in [tie["tie_id"] for tie in ties]
+    told = await wait_for_json(
+        http,
+        f"{web.url}/api/ties/web-api/moments",
+        lambda status, body: len(body) == len(offline_moments(events)),
+    )
+    assert told == offline_moments(events)
+
+
+async def test_an_unknown_tie_is_a_404_with_a_json_error(web, http):
+    for path in ("/api/ties/nobody-v-nobody", "/api/ties/nobody-v-nobody/moments"):
+        status, body = await get_json(http, f"{web.url}{path}")
+        assert (status, body["error"]) == (404, "unknown tie")
+    status, body = await get_json(http, f"{web.url}/api/ties/nobody-v-nobody?at=61")
+    assert (status, body["tie_id"]) == (404, "nobody-v-nobody")
+
+
+async def test_a_tie_as_at_a_minute_is_refolded_from_the_match_events_log(
+    space, web, http, seed_events
+):
+    await fed_to_the_end(space, web, http, seed_as(seed_events, "web-at"))
+    status, at_61 = await get_json(http, f"{web.url}/api/ties/web-at?at=61")
+    assert status == 200
+    assert at_61["aggregate"] == {"LAFC": 2, "Inter Miami": 2}
+    assert (at_61["advancing"], at_61["reason"]) == ("LAFC", "away_goals")
+    assert at_61["goals_needed"] == {"Inter Miami": 1}
+    status, at_35 = await get_json(http, f"{web.url}/api/ties/web-at?at=2:35")
+    assert at_35["legs"][1]["score"] == {"Inter Miami": 1, "LAFC": 1}
+    status, body = await get_json(http, f"{web.url}/api/ties/web-at?at=half-time")
+    assert status == 400
+    assert "invalid match clock" in body["error"]
+
+
+async def test_a_live_stream_sends_a_snapshot_then_every_version_in_order_and_each_moment(
+    space, web, http, seed_events
+):
+    events = seed_as(seed_events, "web-live")
+    async with http.get(f"{web.url}/api/ties/web-live/events") as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        stream = server_events(response)
+        snapshot = await next_event(stream)
+        assert snapshot.event == "snapshot"
+        assert orjson.loads(snapshot.data) == {"tie": None, "moments": []}
+        await feed(space, events)
+        versions, told, expected = [], [], offline_moments(events)
+        while not versions or versions[-1] < len(events) or len(told) < len(expected):
+            event = await next_event_of(stream, {"tie", "moment"})
+            data = orjson.loads(event.data)
+            if event.event == "tie":
+                assert event.id == str(data["version"])
+                versions.append(data["version"])
+            else:
+                told.append(data)
+    assert versions == list(range(1, len(events) + 1))
+    assert told == expected
+
+
+async def test_a_client_reconnecting_with_last_event_id_is_sent_only_what_it_missed(
+    space, web, http, seed_events
+):
+    events = seed_as(seed_events, "web-resume")
+    url = f"{web.url}/api/ties/web-resume"
+    start = 0
+    for end in (13, 14, len(events)):  # version 14 is Redondo's goal, 61': alone
+        await feed(space, events[start:end])
+        start, told = end, len(offline_moments(events[:end]))
+        everything = await wait_for_json(
+            http, f"{url}/moments", lambda status, body, n=told: len(body) == n
+        )
+    await wait_for_json(http, url, lambda status, body: body["version"] == len(events))
+    headers = {"Last-Event-ID": "14"}
+    async with http.get(f"{web.url}/api/ties/web-resume/events", headers=headers) as response:
+        stream = server_events(response)
+        first = await next_event(stream)
+        assert (first.event, first.id) == ("tie", "22")
+        missed = []
+        while (event := await next_event(stream)).event == "moment":
+            missed.append(orjson.loads(event.data))
+        assert event.event == "comment"  # then nothing but the heartbeat
+    assert all(moment["version"] >= 14 for moment in missed)
+    assert [m for m in everything if m["version"] > 14] == [m for m in missed if m["version"] > 14]
+    assert any(m["text"].startswith("84' Messi (pen.)") for m in missed)
+
+
+async def test_streams_beyond_the_limit_get_a_clear_503_until_one_closes(space, worker, http):
+    async with running_web(
+        space.broker, port=0, topic_prefix=space.topics.prefix, max_clients=1
+    ) as capped:
+        url = f"{capped.url}/api/ties/web-capped/events"
+        async with http.get(url) as first:
+            assert (await next_event(server_events(first))).event == "snapshot"
+            async with http.get(url) as refused:
+                assert refused.status == 503
+                assert refused.headers["Retry-After"] == "5"
+                body = await refused.json()
+                assert body == {"error": "too many live streams; try again shortly", "limit": 1}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while capped.hub.count and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        async with http.get(url) as again:
+            assert again.status == 200
+
+
+async def test_stopping_the_service_ends_open_streams_cleanly(space, worker, http):
+    service = WebService(WebSettings(broker=space.broker, port=0, topic_prefix=space.topics.prefix))
+    await service.start()
+    received = []
+    async with http.get(f"{service.url}/api/ties/web-stop/events") as response:
+        stream = server_events(response)
+        received.append(await next_event(stream))
+        stopping = asyncio.create_task(service.stop())
+        received += [event async for event in stream]  # ends without a payload error
+        await stopping
+    assert [event.event for event in received] == ["snapshot"]
+    assert service.hub.count == 0
+
+
+async def test_the_service_waits_for_topics_that_do_not_exist_yet(broker_url, http):
+    fresh = Namespace(broker_url)
+    async with running_web(fresh.broker, port=0, topic_prefix=fresh.topics.prefix) as service:
+        waiting = await wait_for_json(
+            http,
+            f"{service.url}/healthz",
+            lambda status, body: body["status"] == "waiting_for_topics",
+            timeout=20,
+        )
+        assert waiting["caught_up"] is False
+        await create_topics(fresh.bootstrap, fresh.topics.layout(fresh.partitions))
+        await wait_for_json(http, f"{service.url}/healthz", lambda status, _: status == 200)
+        producer = await start_producer(fresh.bootstrap)
+        try:
+            state = {"tie_id": "late-tie", "version": 1, "status": "live", "legs": []}
+            await producer.send_and_wait(fresh.topics.tie_scores, orjson.dumps(state), b"late")
+        finally:
+            await producer.stop()
+        assert (
+            await wait_for_json(
+                http, f"{service.url}/api/ties/late-tie", lambda status, _: status == 200
+            )
+            == state
+        )
+
+
+async def test_health_and_metrics_report_the_model_streams_and_lag(space, web, http, seed_events):
+    await fed_to_the_end(space, web, http, seed_as(seed_events, "web-metrics"))
+    status, health = await get_json(http, f"{web.url}/healthz")
+    assert status == 200
+    assert health["status"] == "ok"
+    assert health["broker_reachable"] is True
+    assert set(health["lag"]) == {space.topics.tie_scores, space.topics.moments}
+    async with http.get(f"{web.url}/metrics") as response:
+        assert response.content_type == "text/plain"
+        text = await response.text()
+    samples = dict(
+        line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+    assert float(samples["tracker_web_updates_applied_total"]) >= 22
+    assert samples["tracker_web_caught_up"] == "1"
+    assert f'tracker_web_lag_records{{topic="{space.topics.tie_scores}"}}' in samples
+    assert "tracker_web_sse_clients" in samples
+
+
+async def test_only_reading_is_allowed_and_no_other_origin_is_let_in(web, http):
+    async with http.post(f"{web.url}/api/ties", data=b"{}") as response:
+        assert response.status == 405
+    async with http.get(f"{web.url}/api/ties", headers={"Origin": "http://evil.test"}) as reply:
+        assert reply.status == 200
+        assert "Access-Control-Allow-Origin" not in reply.headers
+    async with http.get(f"{web.url}/ties/web-api") as page:
+        assert page.content_type == "text/html"
+        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert build_parser().parse_args([]).host == "127.0.0.1"
+
+
+def test_importing_the_web_service_does_not_load_the_faust_app():
+    probe = "import sys, streams.web.server; print('streams.app' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.stdout.strip() == "False", done.stderr
