@@ -119,7 +119,7 @@ async def test_a_tie_as_at_a_minute_is_refolded_from_the_match_events_log(
     assert "invalid match clock" in body["error"]
 
 
-async def test_a_live_stream_sends_a_snapshot_then_every_version_in_order_and_each_moment(
+async def test_a_live_stream_sends_a_snapshot_then_newer_versions_in_order_and_each_moment(
     space, web, http, seed_events
 ):
     events = seed_as(seed_events, "web-live")
@@ -139,7 +139,9 @@ async def test_a_live_stream_sends_a_snapshot_then_every_version_in_order_and_ea
                 versions.append(data["version"])
             else:
                 told.append(data)
-    assert versions == list(range(1, len(events) + 1))
+    # Fed at once, the worker may coalesce runs of events into one update per tie; moments
+    # are never coalesced.
+    assert versions == sorted(set(versions)) and versions[-1] == len(events)
     assert told == expected
 
 
