@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from tracker import MatchEvent, MatchState, TieState, event_from_dict
 from tracker.errors import InvalidEvent
 from tracker.moments import Moment
+from tracker.upcasting import upcast_event
 
 #: The largest message `match-events` may carry. An event is a few hundred bytes (a few KB
 #: with every field at its bound); anything bigger is refused before it is parsed.
@@ -132,25 +133,50 @@ def _leg_private(leg: MatchState) -> bytes:
     )
 
 
+#: Version 2 added per-match positions, held events and refusals; version 1 records (no
+#: ``schema_version``) kept each leg's events under ``timelines``.
+RECORD_SCHEMA_VERSION = 2
+
+
 def encode_record(record: TieRecord) -> bytes:
     """The record as JSON: the public state, then each leg's events from cached JSON."""
     private = b",".join(
         orjson.dumps(leg.match_id) + b":" + _leg_private(leg) for leg in record.state.legs
     )
-    return b'{"partition":%d,"offset":%d,"positions":%s,"state":%s,"legs":{%s}}' % (
-        record.partition,
-        record.offset,
-        orjson.dumps(record.positions),
-        record.state.to_json().encode(),
-        private,
+    return (
+        b'{"schema_version":%d,"partition":%d,"offset":%d,"positions":%s,"state":%s,"legs":{%s}}'
+        % (
+            RECORD_SCHEMA_VERSION,
+            record.partition,
+            record.offset,
+            orjson.dumps(record.positions),
+            record.state.to_json().encode(),
+            private,
+        )
     )
 
 
+def _record_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had each leg's events in ``timelines`` and one offset per tie."""
+    timelines = data.pop("timelines")
+    data["legs"] = {
+        match_id: {"timeline": events, "held": [], "refused": []}
+        for match_id, events in timelines.items()
+    }
+    return data
+
+
 def decode_record(raw: bytes) -> TieRecord:
+    """A table record of any schema version; the events in it are upcast too."""
     data = orjson.loads(raw)
+    if data.pop("schema_version", 1) == 1:
+        data = _record_v1_to_v2(data)
     private = data.pop("legs")
     for leg in data["state"]["legs"]:
-        leg.update(private[leg["match_id"]])
+        events = private[leg["match_id"]]
+        for name in ("timeline", "held"):
+            events[name] = [upcast_event(event) for event in events[name]]
+        leg.update(events)
     return TieRecord.model_validate(data)
 
 

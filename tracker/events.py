@@ -23,6 +23,7 @@ from pydantic import (
 from tracker.bounds import MAX_SEQ, MAX_TEXT_LENGTH, Id, Name, Text
 from tracker.errors import InvalidEvent
 from tracker.rules import PRESETS, TieRules
+from tracker.upcasting import EVENT_SCHEMA_VERSION, event_version, upcast_event
 
 
 class Period(StrEnum):
@@ -51,8 +52,10 @@ class BodyPart(StrEnum):
 
 
 class GoalKind(StrEnum):
+    """How a goal counts; how it was struck is ``body_part`` (schema v1 had a ``header``
+    kind: `tracker.upcasting` turns it into open play with the head)."""
+
     OPEN_PLAY = "open_play"
-    HEADER = "header"
     FREE_KICK = "free_kick"
     PENALTY = "penalty"
     OWN_GOAL = "own_goal"
@@ -111,6 +114,11 @@ class _Event(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    schema_version: Literal[2] = Field(
+        default=2,  # tracker.upcasting.EVENT_SCHEMA_VERSION
+        description="Version of the event schema; an event without it is version 1 and is "
+        "upcast when read.",
+    )
     event_id: Id = Field(description="Unique id of this event.")
     tie_id: Id = Field(description="The tie (both legs share it).")
     match_id: Id = Field(description="The match (one leg) of the tie.")
@@ -286,6 +294,7 @@ MatchEvent = Annotated[
 ]
 
 EVENT_ADAPTER: TypeAdapter[MatchEvent] = TypeAdapter(MatchEvent)
+_ANY_JSON: TypeAdapter[Any] = TypeAdapter(Any)  # JSON to dicts, to upcast old events
 
 
 def cancelled_event_id(event: MatchEvent) -> str | None:
@@ -314,19 +323,39 @@ def _invalid(error: ValidationError) -> InvalidEvent:
     message = first["msg"]
     if first["type"] == "string_pattern_mismatch":
         message = "must not contain control characters"
+    if loc == ["schema_version"]:
+        message = (
+            f"schema version {first['input']!r} is not one this tracker reads "
+            f"(1 to {EVENT_SCHEMA_VERSION}; a newer one needs a newer tracker)"
+        )
     return InvalidEvent(".".join(loc)[:MAX_TEXT_LENGTH] or "type", message)
 
 
 def parse_event(data: str | bytes) -> MatchEvent:
-    """One event from its JSON; :class:`InvalidEvent` names the field at fault."""
+    """One event from its JSON, of any schema version; :class:`InvalidEvent` names the field
+    at fault. Current events are validated straight from JSON; older ones are upcast."""
     try:
-        return EVENT_ADAPTER.validate_json(data)
+        event = EVENT_ADAPTER.validate_json(data)
     except ValidationError as error:
+        if error.errors(include_url=False)[0]["type"] == "json_invalid":
+            raise _invalid(error) from None
+        try:
+            decoded = _ANY_JSON.validate_json(data)
+        except ValidationError:
+            raise _invalid(error) from None
+        if isinstance(decoded, dict) and event_version(decoded) != EVENT_SCHEMA_VERSION:
+            return event_from_dict(decoded)
         raise _invalid(error) from None
+    if "schema_version" not in event.model_fields_set:  # version 1: upcast it
+        return event_from_dict(_ANY_JSON.validate_json(data))
+    return event
 
 
 def event_from_dict(data: Any) -> MatchEvent:
-    """One event from already-decoded JSON (a dict); :class:`InvalidEvent` names the field."""
+    """One event from already-decoded JSON (a dict) of any schema version;
+    :class:`InvalidEvent` names the field at fault."""
+    if isinstance(data, dict) and data.get("schema_version") != EVENT_SCHEMA_VERSION:
+        data = upcast_event(data)
     try:
         return EVENT_ADAPTER.validate_python(data)
     except ValidationError as error:

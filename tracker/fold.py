@@ -47,7 +47,7 @@ from tracker.events import (
     cancelled_event_id,
 )
 from tracker.rules import TieRules
-from tracker.standing import standing
+from tracker.standing import standing, unearned_tie_break
 from tracker.state import (
     Dismissal,
     Goal,
@@ -131,6 +131,14 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
     teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
     rules = tie.rules or _rules_of(leg)
     now = standing(rules, teams, legs)
+    unearned = unearned_tie_break(rules, teams, legs) if rules.is_knockout else None
+    if unearned is not None:
+        raise InvalidPeriodTransition(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="period" if isinstance(event, PeriodStarted) else "type",
+            detail=f"{unearned}: the tie was not level",
+        )
     if now.status is Status.FINISHED and rules.is_knockout and now.winner is None:
         raise InvalidPeriodTransition(
             event_id=event.event_id,
@@ -431,6 +439,7 @@ def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
             return _end_period(match, event)
         case MatchEnded():
             _require_started(match, event)
+            _require_shootout_decided(match, event)
             return {"status": Status.FINISHED, "is_period_running": False}
         case GoalScored():
             return _score_goal(match, event)
@@ -602,6 +611,18 @@ def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> C
     return changes
 
 
+def _require_shootout_decided(match: MatchState, event: MatchEvent) -> None:
+    shootout = match.shootout
+    if shootout is not None and shootout.winner is None:
+        kicks = f"{match.home} {shootout.score[match.home]}-{shootout.score[match.away]}"
+        raise ShootoutViolation(
+            event_id=event.event_id,
+            match_id=event.match_id,
+            field="type",
+            detail=f"{event.type} while the shootout is undecided ({kicks} {match.away})",
+        )
+
+
 def _end_period(match: MatchState, event: PeriodEnded) -> Changes:
     if not match.is_period_running or event.period != match.period:
         raise InvalidPeriodTransition(
@@ -612,6 +633,8 @@ def _end_period(match: MatchState, event: PeriodEnded) -> Changes:
             if match.is_period_running
             else f"{event.period} ended but no period is running",
         )
+    if event.period is Period.PENALTY_SHOOTOUT:
+        _require_shootout_decided(match, event)
     return {"is_period_running": False}
 
 

@@ -145,3 +145,47 @@ def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState]) 
     if status is not Status.FINISHED and not is_shootout:
         needed = _goals_needed(rules, teams, legs, aggregate, away_goals, advancing)
     return Standing(status, aggregate, away_goals, advancing, reason, needed, winner)
+
+
+def unearned_tie_break(
+    rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState]
+) -> str | None:
+    """Why the deciding leg's extra time or shootout should never have been played (the tie
+    was decided before it, on aggregate or on away goals), or None."""
+    decider = next((leg for leg in legs if leg.leg == rules.legs), None)
+    if decider is None or decider.period is None:
+        return None
+    in_shootout = decider.shootout is not None
+    if not (decider.period.is_extra_time or in_shootout):
+        return None
+    leader, reason = _leader_counting(rules, teams, legs, extra_time=False)
+    if leader is not None:
+        return f"{decider.period} although {leader} were through {_on(reason)} after 90 minutes"
+    if in_shootout and rules.extra_time:
+        leader, reason = _leader_counting(rules, teams, legs, extra_time=True)
+        if leader is not None:
+            return f"a shootout although {leader} were through {_on(reason)} after extra time"
+    return None
+
+
+def _on(reason: Reason | None) -> str:
+    return "on away goals" if reason is Reason.AWAY_GOALS else "on aggregate"
+
+
+def _leader_counting(
+    rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState], *, extra_time: bool
+) -> tuple[str | None, Reason | None]:
+    """The side ahead counting goals of regulation time (and of extra time if asked)."""
+    aggregate = dict.fromkeys(teams, 0)
+    away = dict.fromkeys(teams, 0)
+    for leg in legs:
+        for goal in leg.goals:
+            if goal.period is Period.PENALTY_SHOOTOUT or (
+                goal.period.is_extra_time and not extra_time
+            ):
+                continue
+            aggregate[goal.team] += 1
+            if goal.team == leg.away and _counts_as_away_goal(rules, goal.period):
+                away[goal.team] += 1
+    away_goals = away if rules.away_goals and rules.legs == 2 else None
+    return _leader(rules, teams, aggregate, away_goals)

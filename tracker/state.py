@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tracker.events import (
     BodyPart,
@@ -70,6 +70,11 @@ class TeamStats(_Frozen):
 
 class Goal(_Frozen):
     """A goal that stands. ``team`` is the team it counts for (the opponent, for an own goal)."""
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _header_is_open_play(cls, kind: object) -> object:
+        return "open_play" if kind == "header" else kind  # states published before schema v2
 
     event_id: str
     team: str

@@ -356,9 +356,7 @@ def goal_or_kick(feed: Feed, shot: ShotEvent) -> dict[str, Any] | None:
             kind = GoalKind.PENALTY
         elif set_piece == SetPieceType.FREE_KICK:
             kind = GoalKind.FREE_KICK
-        elif body_part == BodyPart.HEAD:
-            kind = GoalKind.HEADER
-        else:
+        else:  # a header is open play with body_part head
             kind = GoalKind.OPEN_PLAY
         return _team_fields(
             feed,

@@ -10,7 +10,14 @@ import pytest
 from tests.builders import SEED_TIE, MatchFeed, leg_feeds
 from tracker import InvalidEvent, Reason, Status, TieState, evolve, fold, new_tie, parse_event
 from tracker.bounds import MAX_NAME_LENGTH, MAX_SEQ
-from tracker.errors import ConflictingDuplicate, LegOutOfOrder, PeriodNotRunning, UnknownTeam
+from tracker.errors import (
+    ConflictingDuplicate,
+    InvalidPeriodTransition,
+    LegOutOfOrder,
+    PeriodNotRunning,
+    ShootoutViolation,
+    UnknownTeam,
+)
 from tracker.events import MatchEvent
 from tracker.moments import moments
 from tracker.rules import PRESETS
@@ -273,3 +280,104 @@ def test_moment_ids_name_the_event_and_the_change():
     assert len({m.id for m in told}) == len(told)
     assert [m.id for m in moments(tie, after, goal)] == [m.id for m in told]
     assert after.status is Status.LIVE
+
+
+def test_a_goal_overturned_by_var_counts_as_disallowed():
+    leg1, _ = leg_feeds()
+    tie = kicked_off(leg1)
+    goal = leg1.goal("LAFC", 20, scorer="Aaron Long")
+    overturned = fold(
+        [
+            goal,
+            leg1.event("var_review_started", 21, about="goal", team="LAFC",
+                       subject_event_id=goal.event_id),
+            leg1.event("var_review_decided", 22, about="goal", team="LAFC",
+                       outcome="overturned", subject_event_id=goal.event_id),
+        ],
+        tie,
+    )  # fmt: skip
+    match = overturned.legs[0]
+    assert match.score == {"LAFC": 0, "Inter Miami": 0}
+    assert match.stats["LAFC"].disallowed_goals == 1
+
+
+# -- tie-breaks only for a level tie, and only a decided shootout ends ------------------------
+
+
+def regulation(feed: MatchFeed, goals: list[tuple[str, int]], **schedule) -> list[MatchEvent]:
+    return [
+        feed.scheduled(**schedule),
+        feed.starts("first_half", 0),
+        *[feed.goal(team, minute) for team, minute in goals if minute <= 45],
+        feed.ends("first_half", 45),
+        feed.starts("second_half", 45),
+        *[feed.goal(team, minute) for team, minute in goals if minute > 45],
+        feed.ends("second_half", 90),
+    ]
+
+
+def test_a_tie_decided_on_away_goals_is_not_let_into_extra_time():
+    leg1, leg2 = leg_feeds("old-uefa")
+    rules = "uefa-pre-2021"
+    tie = fold(
+        [
+            *regulation(leg1, [("LAFC", 60), ("Inter Miami", 70)], rules=rules),
+            leg1.final_whistle(),
+            *regulation(leg2, [], leg=2, rules=rules),
+        ],
+        new_tie("old-uefa"),
+    )
+    assert (tie.advancing, tie.reason) == ("Inter Miami", Reason.AWAY_GOALS)
+    with pytest.raises(InvalidPeriodTransition) as raised:
+        evolve(tie, leg2.starts("extra_time_first_half", 90))
+    assert raised.value.field == "period"
+    assert "Inter Miami were through on away goals" in str(raised.value)
+
+
+def test_a_shootout_after_a_goal_in_extra_time_is_refused():
+    feed = MatchFeed("final", "final-m", "Inter Miami", "LAFC")
+    tie = fold(
+        [
+            *regulation(feed, [], rules="single-match-knockout"),
+            feed.starts("extra_time_first_half", 90),
+            feed.goal("Inter Miami", 99, scorer="Lionel Messi"),
+            feed.ends("extra_time_first_half", 105),
+            feed.starts("extra_time_second_half", 105),
+            feed.ends("extra_time_second_half", 120),
+        ],
+        new_tie("final"),
+    )
+    with pytest.raises(InvalidPeriodTransition, match="after extra time"):
+        evolve(tie, feed.starts("penalty_shootout", 120))
+
+
+def test_the_final_whistle_while_the_shootout_is_undecided_is_refused():
+    shootout = MatchFeed("sd", "sd-m", "Inter Miami", "LAFC")
+    rules = PRESETS["single-match-knockout"].model_copy(update={"extra_time": False})
+    tie = fold(
+        [
+            *regulation(shootout, [], rules=rules),
+            shootout.starts("penalty_shootout", 90),
+            shootout.event("shootout_kick_taken", 90, team="Inter Miami", outcome="scored"),
+            shootout.event("shootout_kick_taken", 90, team="LAFC", outcome="scored"),
+        ],
+        new_tie("sd"),
+    )
+    assert tie.winner is None
+    with pytest.raises(ShootoutViolation, match="undecided"):
+        evolve(tie, shootout.final_whistle(90))
+    ends = shootout.ends("penalty_shootout", 90)
+    with pytest.raises(ShootoutViolation, match="undecided"):  # at the seq the whistle left
+        evolve(tie, ends.model_copy(update={"seq": tie.legs[0].last_seq + 1}))
+
+
+def test_a_retraction_that_would_undo_the_level_score_a_shootout_needed_is_refused():
+    shootout = MatchFeed("sd", "sd-m", "Inter Miami", "LAFC")
+    rules = PRESETS["single-match-knockout"].model_copy(update={"extra_time": False})
+    goals = [("Inter Miami", 10), ("LAFC", 80)]
+    events = [*regulation(shootout, goals, rules=rules), shootout.starts("penalty_shootout", 90)]
+    tie = fold(events, new_tie("sd"))
+    goal = next(e for e in events if e.type == "goal_scored")
+    retraction = shootout.event("event_retracted", retracted_event_id=goal.event_id)
+    with pytest.raises(InvalidPeriodTransition, match="not level"):
+        evolve(tie, retraction)
