@@ -13,20 +13,22 @@ from aiokafka.errors import KafkaError
 
 from streams.codecs import encode_event
 from streams.matchfiles import SourcedEvent
+from tracker.events import MatchScheduled
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Timed:
-    """An event and the match minute it is sent at (monotonic within its match)."""
+    """An event and the feed minute it is sent at: its match minute, plus the length of the
+    earlier legs of its tie when legs are fed one after the other (monotonic per tie)."""
 
     minute: float
     event: SourcedEvent
 
 
-def clock_order(events: Iterable[SourcedEvent]) -> list[Timed]:
-    """Events of several matches merged by their match clocks; each match keeps its order.
+def _match_minutes(events: Iterable[SourcedEvent]) -> dict[str, list[Timed]]:
+    """Each match's events in input order with a monotonic match minute.
 
     Stoppage time counts on (90+3 is minute 93); an event without a minute, or whose clock
     goes back (second half kick-off after 45+2), keeps the match's previous minute.
@@ -40,9 +42,38 @@ def clock_order(events: Iterable[SourcedEvent]) -> list[Timed]:
             now = max(now, float(event.minute + (event.added_minute or 0)))
         last[event.match_id] = now
         per_match.setdefault(event.match_id, []).append(Timed(now, sourced))
+    return per_match
+
+
+def _legs_in_order(matches: list[list[Timed]]) -> list[Timed]:
+    """The matches of one tie played one after the other, by leg (input order where the leg
+    is not in the input): leg 2 kicks off on the feed clock when leg 1's last event is sent."""
+
+    def leg_of(timeds: list[Timed]) -> int:
+        scheduled = (t.event.event for t in timeds if isinstance(t.event.event, MatchScheduled))
+        return next((event.leg for event in scheduled), 1)
+
+    played: list[Timed] = []
+    offset = 0.0
+    for timeds in sorted(matches, key=leg_of):  # stable: input order among equal legs
+        played += [Timed(offset + timed.minute, timed.event) for timed in timeds]
+        offset = played[-1].minute
+    return played
+
+
+def clock_order(events: Iterable[SourcedEvent]) -> list[Timed]:
+    """The order to feed events in, as the matches would be played.
+
+    The legs of one tie follow each other (leg 1 to its last event, then leg 2), each match
+    keeping its own order; different ties interleave by their clocks, as matches played on
+    the same evening do.
+    """
+    per_tie: dict[str, list[list[Timed]]] = {}
+    for timeds in _match_minutes(events).values():
+        per_tie.setdefault(timeds[0].event.event.tie_id, []).append(timeds)
     streams = [
-        [(timed.minute, order, index, timed) for index, timed in enumerate(timeds)]
-        for order, timeds in enumerate(per_match.values())
+        [(timed.minute, order, index, timed) for index, timed in enumerate(_legs_in_order(legs))]
+        for order, legs in enumerate(per_tie.values())
     ]
     return [item[-1] for item in heapq.merge(*streams)]
 
