@@ -89,7 +89,7 @@ async def _from_log(args: argparse.Namespace, cut: Cut | None) -> int:
     if final is None:
         print(f"replay: the replay worker published nothing (log in {log_dir})", file=sys.stderr)
         return 2
-    _print(ReplayResult(ties=[final], errors=errors), args.json)
+    _print(ReplayResult(ties=[final], errors=errors, cut=cut), args.json)
     return 1 if errors else 0
 
 

@@ -30,9 +30,10 @@ from tracker.timeline import Cut, events_until
 class ReplayResult:
     ties: list[TieState] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
+    cut: Cut | None = None
 
     def describe(self, tie: TieState) -> str:
-        return summary(tie)
+        return summary(tie, self.cut)
 
 
 def fold_sourced(events: Iterable[SourcedEvent], errors: list[LineError]) -> dict[str, TieState]:
@@ -55,7 +56,7 @@ def replay_files(paths: Iterable[str], cut: Cut | None = None) -> ReplayResult:
         kept = {id(e) for e in events_until((s.event for s in sourced), cut)}
         sourced = [s for s in sourced if id(s.event) in kept]
     ties = fold_sourced(sourced, errors)
-    return ReplayResult(ties=list(ties.values()), errors=errors)
+    return ReplayResult(ties=list(ties.values()), errors=errors, cut=cut)
 
 
 async def replay_log(
@@ -68,7 +69,7 @@ async def replay_log(
         kept = {id(e) for e in events_until((s.event for s in sourced), cut)}
         sourced = [s for s in sourced if id(s.event) in kept]
     ties = fold_sourced(sourced, errors)
-    return ReplayResult(ties=[ties[tie_id]] if tie_id in ties else [], errors=errors)
+    return ReplayResult(ties=[ties[tie_id]] if tie_id in ties else [], errors=errors, cut=cut)
 
 
 async def tie_events_from_log(

@@ -48,3 +48,21 @@ def test_a_bad_minute_is_a_clear_usage_error(script, seed_files):
     done = script("replay.py", "--file", str(seed_files[0]), "--at", "sixty")
     assert done.returncode == 2
     assert "invalid match clock 'sixty'" in done.stderr
+
+
+def test_a_minute_the_match_clock_cannot_reach_is_refused_in_one_line(script, seed_files):
+    for late, why in (("200", "goes up to 150'"), ("90+40", "added time goes up to +30")):
+        done = script("replay.py", "--file", *map(str, seed_files), "--at", late)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        [line] = done.stderr.splitlines()
+        assert line.startswith(f"replay: invalid match clock {late!r}: ")
+        assert why in line
+
+
+def test_the_leg_cut_at_a_minute_says_where_it_was_cut(script, seed_files):
+    at_50 = script("replay.py", "--file", *map(str, seed_files), "--at", "50")
+    assert "Leg 2  Inter Miami 1-1 LAFC  [at 50', second half]" in at_50.stdout
+    assert "Leg 1  LAFC 1-0 Inter Miami  [finished]" in at_50.stdout
+    in_leg_1 = script("replay.py", "--file", *map(str, seed_files), "--at", "1:30")
+    assert "Leg 1  LAFC 0-0 Inter Miami  [at 30', first half]" in in_leg_1.stdout
