@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from streams.codecs import encode_event
+from streams.connection import BrokerUnavailable
 from streams.matchfiles import SourcedEvent
 from tracker.events import MatchScheduled
 
@@ -80,7 +82,8 @@ def clock_order(events: Iterable[SourcedEvent]) -> list[Timed]:
 
 async def start_producer(bootstrap: str, *, linger_ms: int = 5) -> AIOKafkaProducer:
     """A started producer waiting for all replicas; idempotent where the broker allows it
-    (Tansu has no InitProducerId, so there the producer falls back to acks=all alone)."""
+    (Tansu has no InitProducerId, so there the producer falls back to acks=all alone).
+    Raises :class:`BrokerUnavailable` (and leaves nothing open) when no broker answers."""
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=linger_ms
     )
@@ -88,16 +91,70 @@ async def start_producer(bootstrap: str, *, linger_ms: int = 5) -> AIOKafkaProdu
     level = sender_log.level
     sender_log.setLevel(logging.CRITICAL)  # the refusal is expected on Tansu: say it once, below
     try:
-        await producer.start()
+        await _start(producer, bootstrap)
         return producer
+    except BrokerUnavailable:
+        raise
     except KafkaError as error:
         await producer.stop()
         log.info("broker refused an idempotent producer (%s); using acks=all", error)
     finally:
         sender_log.setLevel(level)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=linger_ms)
-    await producer.start()
+    await _start(producer, bootstrap)
     return producer
+
+
+async def _start(producer: AIOKafkaProducer, bootstrap: str) -> None:
+    try:
+        await producer.start()
+    except KafkaConnectionError as error:
+        await producer.stop()
+        raise BrokerUnavailable(bootstrap, str(error) or "cannot bootstrap") from None
+    except BaseException:
+        await producer.stop()
+        raise
+
+
+async def stop_producer(producer: AIOKafkaProducer, *, timeout: float = 2.0) -> None:
+    """Flush and close the producer; one that cannot flush within ``timeout`` (its broker is
+    gone: aiokafka would retry for its whole request timeout) is abandoned, not awaited."""
+    stopping = asyncio.ensure_future(producer.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=timeout)
+    if done:
+        stopping.result()
+        return
+    sender = getattr(producer, "_sender", None)
+    task = getattr(sender, "sender_task", None)
+    if task is not None:
+        task.cancel()  # lets stop() skip the flush and close the connections
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await asyncio.wait_for(stopping, timeout)
+
+
+@dataclass
+class FeedProgress:
+    """What a feed has done so far: events handed to the producer, and which of them the
+    broker acknowledged."""
+
+    timed: Sequence[Timed]
+    sent: int = 0
+    acknowledged: set[int] = field(default_factory=set)
+
+    def first_unacknowledged(self) -> Timed | None:
+        """The earliest event (in feed order) the broker has not acknowledged: every event
+        before it was acknowledged, so feeding again from it loses nothing."""
+        return next(
+            (item for index, item in enumerate(self.timed) if index not in self.acknowledged),
+            None,
+        )
+
+    def _on_ack(self, index: int) -> Callable[[asyncio.Future[object]], None]:
+        def done(future: asyncio.Future[object]) -> None:
+            if not future.cancelled() and future.exception() is None:
+                self.acknowledged.add(index)
+
+        return done
 
 
 async def send_events(
@@ -108,12 +165,14 @@ async def send_events(
     speed: float = 0.0,
     on_sent: Callable[[Timed], None] | None = None,
     sleep: Callable[[float], object] = asyncio.sleep,
+    progress: FeedProgress | None = None,
 ) -> int:
-    """Send every event keyed by tie_id, pacing by the match clock at ``speed`` (match
-    seconds per real second; 0 = as fast as possible); waits for every acknowledgement."""
+    """Send every event keyed by tie_id, pacing by the feed clock at ``speed`` (match
+    minutes per real minute; 0 = as fast as possible); waits for every acknowledgement.
+    ``progress`` (of these same ``timed``) records what was sent and acknowledged."""
     pending = []
     previous: float | None = None
-    for item in timed:
+    for index, item in enumerate(timed):
         if speed > 0 and previous is not None and item.minute > previous:
             for future in pending:
                 await future
@@ -121,9 +180,11 @@ async def send_events(
             await sleep((item.minute - previous) * 60.0 / speed)  # type: ignore[misc]
         previous = item.minute
         event = item.event.event
-        pending.append(
-            await producer.send(topic, key=event.tie_id.encode(), value=encode_event(event))
-        )
+        future = await producer.send(topic, key=event.tie_id.encode(), value=encode_event(event))
+        if progress is not None:
+            progress.sent += 1
+            future.add_done_callback(progress._on_ack(index))
+        pending.append(future)
         if on_sent is not None:
             on_sent(item)
     for future in pending:
