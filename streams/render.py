@@ -75,6 +75,15 @@ def summary(tie: TieState, at: Cut | None = None) -> str:
     return "\n".join(out)
 
 
+def aggregate_line(tie: TieState, leg: MatchState) -> str:
+    """``Inter Miami 2-2 LAFC (away goals 0-1)``: the teams named, in tonight's order."""
+    home, away = leg.home, leg.away
+    text = f"{home} {tie.aggregate[home]}-{tie.aggregate[away]} {away}"
+    if tie.away_goals is not None:
+        text += f" (away goals {tie.away_goals[home]}-{tie.away_goals[away]})"
+    return text
+
+
 def scoreboard(ties: list[TieState], moments: list[str]) -> Any:
     """The live scoreboard (a rich renderable): one row per tie, then the latest moments."""
     from rich.console import Group
@@ -94,9 +103,7 @@ def scoreboard(ties: list[TieState], moments: list[str]) -> Any:
         clock = leg.clock if leg.status.value == "live" else leg.status.value
         aggregate = ""
         if tie.rules is not None and tie.rules.legs == 2:
-            aggregate = f"{tie.aggregate[leg.home]}-{tie.aggregate[leg.away]}"
-            if tie.away_goals is not None:
-                aggregate += f" (away {tie.away_goals[leg.home]}-{tie.away_goals[leg.away]})"
+            aggregate = aggregate_line(tie, leg)
         needs = ", ".join(f"{team} {n}" for team, n in tie.goals_needed.items())
         through = f"[bold]{tie.winner}[/bold] (winner)" if tie.winner else standing_text(tie)
         table.add_row(tie.tie_id, tonight, clock, aggregate, through, needs)
