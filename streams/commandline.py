@@ -7,6 +7,7 @@ broker errors; 130 interrupted (Ctrl-C or SIGTERM). Never a traceback for any of
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -80,3 +81,7 @@ def run_script(
         return end(f"the broker refused: {type(error).__name__}: {describe(error)}", FAILED)
     except ScriptFailure as error:
         return end(describe(error), error.code)
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say to it
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return DONE
