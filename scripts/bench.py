@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     code = run_script("bench", measure)
-    if code in (0, 130):
+    if code in (0, 130) or not any(log_dir.iterdir()):
         shutil.rmtree(log_dir, ignore_errors=True)
     else:
         say("bench", f"logs kept in {log_dir}")

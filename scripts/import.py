@@ -13,13 +13,13 @@ Providers and their files:
   opta           --f7-data F7.xml --f24-data F24.xml
 
 Examples:
-  python scripts/import.py statsbomb --event-data 3788741_event.json \\
+  python3 scripts/import.py statsbomb --event-data 3788741_event.json \\
       --lineup-data 3788741_lineup.json -o turkey-italy.jsonl
-  python scripts/import.py statsperform --ma1-data ma1.json --ma3-data ma3.json \\
-      | python scripts/replay.py --file - --json
-  python scripts/import.py opta --f7-data f7.xml --f24-data f24.xml \\
+  python3 scripts/import.py statsperform --ma1-data ma1.json --ma3-data ma3.json \\
+      | python3 scripts/replay.py --file - --json
+  python3 scripts/import.py opta --f7-data f7.xml --f24-data f24.xml \\
       --tie-id cup-final-2018 --match-id cup-final-2018 --rules single-match-knockout
-  python scripts/import.py wyscout --event-data leg2.json --rules uefa-2021 --leg 2 \\
+  python3 scripts/import.py wyscout --event-data leg2.json --rules uefa-2021 --leg 2 \\
       --tie-id ucl-qf-2020 --match-id ucl-qf-2020-leg2
 
 The match is scheduled under --rules (default: league, or single-match-knockout when the

@@ -1,12 +1,12 @@
 """Replay a tie: re-fold its events with the worker's own fold and show it at any minute.
 
-From match files (offline, no broker):
-  python scripts/replay.py --file scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg1.jsonl \\
+Examples, from match files (offline, no broker):
+  python3 scripts/replay.py --file scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg1.jsonl \\
       scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg2.jsonl --at 61
 From the Kafka log (what the worker was fed):
-  python scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --at 84 --json
+  python3 scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --at 84 --json
 Re-stream a tie into the replay. topics, paced, for `subscribe.py --replay` to watch:
-  python scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --speed 60
+  python3 scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --speed 60
 
 --at takes 61, 90+3 (stoppage time) or LEG:MINUTE such as 1:30; a bare minute refers to the
 last leg, earlier legs counting complete. The clock goes up to 150+30, as in the event schema.
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ScriptFailure(str(error) or type(error).__name__) from None
 
     def so_far() -> str | None:
-        if not progress.sent:
+        if not progress.timed:
             return None
         return (
             f"{len(progress.acknowledged)} of {len(progress.timed)} events re-streamed into "

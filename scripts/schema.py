@@ -1,7 +1,7 @@
 """Write the JSON Schema of match events, generated from the pydantic models.
 
-Example: python scripts/schema.py            # writes tracker/schema/match-event.schema.json
-         python scripts/schema.py --check    # exit 1 if the committed file is out of date
+Example: python3 scripts/schema.py            # writes tracker/schema/match-event.schema.json
+         python3 scripts/schema.py --check    # exit 1 if the committed file is out of date
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = SCHEMA_PATH.read_text() if SCHEMA_PATH.exists() else ""
         if current != text:
-            print(f"{SCHEMA_PATH} is out of date: run python scripts/schema.py", file=sys.stderr)
+            print(f"{SCHEMA_PATH} is out of date: run python3 scripts/schema.py", file=sys.stderr)
             return 1
         return 0
     SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)

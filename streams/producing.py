@@ -135,26 +135,31 @@ async def stop_producer(producer: AIOKafkaProducer, *, timeout: float = 2.0) -> 
 @dataclass
 class FeedProgress:
     """What a feed has done so far: events handed to the producer, and which of them the
-    broker acknowledged."""
+    broker acknowledged (read from their delivery futures, so always current)."""
 
     timed: Sequence[Timed]
-    sent: int = 0
-    acknowledged: set[int] = field(default_factory=set)
+    deliveries: list[asyncio.Future[object]] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return len(self.deliveries)
+
+    @property
+    def acknowledged(self) -> set[int]:
+        """Positions (in ``timed``) of the events the broker acknowledged."""
+        return {
+            index
+            for index, future in enumerate(self.deliveries)
+            if future.done() and not future.cancelled() and future.exception() is None
+        }
 
     def first_unacknowledged(self) -> Timed | None:
         """The earliest event (in feed order) the broker has not acknowledged: every event
         before it was acknowledged, so feeding again from it loses nothing."""
+        acknowledged = self.acknowledged
         return next(
-            (item for index, item in enumerate(self.timed) if index not in self.acknowledged),
-            None,
+            (item for index, item in enumerate(self.timed) if index not in acknowledged), None
         )
-
-    def _on_ack(self, index: int) -> Callable[[asyncio.Future[object]], None]:
-        def done(future: asyncio.Future[object]) -> None:
-            if not future.cancelled() and future.exception() is None:
-                self.acknowledged.add(index)
-
-        return done
 
 
 async def send_events(
@@ -172,21 +177,20 @@ async def send_events(
     ``progress`` (of these same ``timed``) records what was sent and acknowledged."""
     pending = []
     previous: float | None = None
-    for index, item in enumerate(timed):
+    for item in timed:
         if speed > 0 and previous is not None and item.minute > previous:
             for future in pending:
-                await future
+                await asyncio.shield(future)  # a cancelled wait must not cancel the delivery
             pending.clear()
             await sleep((item.minute - previous) * 60.0 / speed)  # type: ignore[misc]
         previous = item.minute
         event = item.event.event
         future = await producer.send(topic, key=event.tie_id.encode(), value=encode_event(event))
         if progress is not None:
-            progress.sent += 1
-            future.add_done_callback(progress._on_ack(index))
+            progress.deliveries.append(future)
         pending.append(future)
         if on_sent is not None:
             on_sent(item)
     for future in pending:
-        await future
+        await asyncio.shield(future)
     return len(timed)
