@@ -27,7 +27,7 @@ from streams.narration import Narration
 from streams.producing import clock_order, send_events, start_producer, stop_producer
 from streams.render import one_line, scoreboard, summary
 from streams.replaying import fold_sourced
-from streams.subscribing import follow
+from streams.subscribing import follow, in_bursts
 from streams.topics import TopicNames
 from tracker import TieState
 
@@ -70,9 +70,10 @@ async def _watch(
         view.start()
     narration = Narration(final.tie_id)
     updates = follow(bootstrap, [names.tie_scores, names.moments], from_beginning=True)
+    bursts = in_bursts(updates)
     try:
-        async for update in updates:
-            for told in narration.record(update.topic == names.moments, update.value):
+        async for burst in bursts:
+            for told in narration.burst([(u.topic == names.moments, u.value) for u in burst]):
                 if view is not None:
                     continue
                 if isinstance(told, TieState):
@@ -88,6 +89,7 @@ async def _watch(
             if is_over and told_all and not narration.held:
                 return latest  # type: ignore[return-value]
     finally:
+        await bursts.aclose()
         await updates.aclose()
         if view is not None:
             view.stop()

@@ -1,8 +1,9 @@
 """Tie updates and their moments in telling order: each update, then the moments it caused.
 
-`tie-scores` and `moments` are two topics, so a moment can arrive before the update it
-belongs to; it is held until that update (its `version`) has been told. Updates that are not
-newer than the last one told for their tie are dropped.
+`tie-scores` and `moments` are two topics, so their records do not arrive in telling order:
+a burst of records (see `streams.subscribing.in_bursts`) is sorted by tie and version, and a
+moment that still comes before its update is held until that update has been told. Updates
+that are not newer than the last one told for their tie are dropped.
 """
 
 from __future__ import annotations
@@ -50,9 +51,32 @@ class Narration:
 
     def record(self, is_moment: bool, value: bytes) -> list[Told]:
         """A record of either topic, as its JSON bytes."""
-        if is_moment:
-            return self.moment(Moment.model_validate_json(value))
-        return self.update(TieState.from_json(value))
+        return self.burst([(is_moment, value)])
+
+    def burst(self, records: list[tuple[bool, bytes]]) -> list[Told]:
+        """Records of either topic that arrived together (``(is_moment, JSON bytes)``): told
+        in order of their ties' first arrival, then version, each update before its moments."""
+        decoded: list[Told] = [
+            Moment.model_validate_json(value) if is_moment else TieState.from_json(value)
+            for is_moment, value in records
+        ]
+        first_seen: dict[str, int] = {}
+        for item in decoded:
+            first_seen.setdefault(item.tie_id, len(first_seen))
+        order = sorted(
+            range(len(decoded)),
+            key=lambda i: (
+                first_seen[decoded[i].tie_id],
+                decoded[i].version,
+                isinstance(decoded[i], Moment),
+                i,
+            ),
+        )
+        told: list[Told] = []
+        for i in order:
+            item = decoded[i]
+            told += self.moment(item) if isinstance(item, Moment) else self.update(item)
+        return told
 
     @property
     def ties(self) -> list[TieState]:

@@ -7,6 +7,7 @@ Tansu answers wrongly once producers batch (see DESIGN.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
@@ -136,3 +137,26 @@ async def follow(
                         )
     finally:
         await consumer.stop()
+
+
+async def in_bursts(
+    updates: AsyncIterator[Update], quiet: float = 0.1
+) -> AsyncIterator[list[Update]]:
+    """The updates grouped as they arrive: a burst ends when nothing more comes for ``quiet``
+    seconds. Records of two topics published together (a tie update and its moments) then
+    land in one burst, whichever topic's fetch brought them first."""
+    pending: asyncio.Future[Update] = asyncio.ensure_future(anext(updates))
+    try:
+        while True:
+            burst = [await pending]
+            while True:
+                pending = asyncio.ensure_future(anext(updates))
+                done, _ = await asyncio.wait({pending}, timeout=quiet)
+                if not done:
+                    break
+                burst.append(pending.result())
+            yield burst
+    finally:
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
+            await pending

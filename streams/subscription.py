@@ -15,7 +15,7 @@ from streams.config import bootstrap_of
 from streams.connection import require_broker, while_broker_answers
 from streams.narration import Narration
 from streams.render import one_line, scoreboard
-from streams.subscribing import follow
+from streams.subscribing import follow, in_bursts
 from streams.tielisting import latest_ties
 from streams.topics import REPLAY_PREFIX, TopicNames
 from tracker import TieState
@@ -108,37 +108,44 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
         on_ready=ready,
     )
 
-    def tell(told: TieState | Moment, value: bytes) -> None:
+    def tell(told: TieState | Moment) -> None:
         if isinstance(told, TieState):
             counts.updates += 1
             if args.json:
-                print(value.decode(), flush=True)
+                print(told.to_json(), flush=True)
             elif not live_view:
                 print(one_line(told), flush=True)
         else:
             counts.moments += 1
             if not live_view and not args.json:
                 print(f"  * {told.text}", flush=True)
-        if view is not None:
-            view.update(scoreboard(narration.ties, [m.text for m in narration.moments]))
 
+    def is_done() -> bool:
+        return args.count is not None and counts.updates >= args.count
+
+    bursts = in_bursts(updates)
     try:
-        async for update in updates:
-            for told in narration.record(update.topic == names.moments, update.value):
-                tell(told, update.value)
-            if args.count is not None and counts.updates >= args.count:
+        async for burst in bursts:
+            for told in narration.burst([(u.topic == names.moments, u.value) for u in burst]):
+                if isinstance(told, TieState) and is_done():
+                    break  # past --count: neither this update nor its moments
+                tell(told)
+            if view is not None:
+                view.update(scoreboard(narration.ties, [m.text for m in narration.moments]))
+            if is_done():
                 break
-        if args.moments:  # the moments of the last update shown come on the other topic
+        if args.moments:  # the moments of the last update shown may come a little later
             while True:
                 try:
-                    update = await asyncio.wait_for(anext(updates), MOMENTS_GRACE)
+                    burst = await asyncio.wait_for(anext(bursts), MOMENTS_GRACE)
                 except TimeoutError:
                     break
-                if update.topic == names.moments:
-                    for told in narration.record(True, update.value):
-                        tell(told, update.value)
+                moments = [(True, u.value) for u in burst if u.topic == names.moments]
+                for told in narration.burst(moments):
+                    tell(told)
         return 0
     finally:
+        await bursts.aclose()
         await updates.aclose()
         if warning is not None:
             warning.cancel()
