@@ -181,7 +181,8 @@ def run_demo(argv: list[str]) -> int:
             broker.start()
             if port is None:
                 _say(f"port {args.port} is taken; using {broker.port}")
-            _say(f"embedded broker (Tansu) on {broker.url}; logs in {work}")
+            kept = "kept" if args.keep_logs else "removed at the end"
+            _say(f"embedded broker (Tansu) on {broker.url}; logs in {work} ({kept})")
             worker = WorkerProcess(
                 {
                     "KAFKA_BROKER": broker.url,

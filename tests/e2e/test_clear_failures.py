@@ -225,3 +225,18 @@ def test_ctrl_c_in_a_paced_replay_says_how_much_was_re_streamed(seed_files):
     assert re.fullmatch(r"replay: interrupted; \d+ of 22 events re-streamed into "
                         r"replay\.match-events", last), last  # fmt: skip
     assert_quiet(err)
+
+
+@pytest.mark.broker
+def test_ctrl_c_in_a_waiting_subscriber_says_what_it_showed():
+    with EmbeddedBroker() as broker:
+        env = {**os.environ, "KAFKA_BROKER": broker.url}
+        following = start_script("subscribe.py", "--moments", env=env)
+        read_until(following, "waiting for tie-scores, moments")
+        following.send_signal(signal.SIGINT)
+        _, err = following.communicate(timeout=60)
+    assert following.returncode == 130
+    assert err.strip().splitlines()[-1] == (
+        "subscribe: interrupted; 0 update(s) and 0 moment(s) shown"
+    )
+    assert_quiet(err)
