@@ -61,14 +61,25 @@ def run_script(
     a :class:`ScriptFailure`, or an error a Kafka client raised, each as one line on stderr
     ending with ``so_far()`` (what the script had done) where it says something."""
     quiet_client_logs()
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even where started ignoring it
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate),
+        # Ctrl-C even where the script was started ignoring it (a `&` job of a shell script)
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+    }
 
     def end(text: str, code: int, *, with_so_far: bool = True) -> int:
         done = so_far() if with_so_far else None
         say(prog, f"{text}; {done}" if done else text)
         return code
 
+    try:
+        return _ended(body, end)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _ended(body: Callable[[], int], end: Callable[..., int]) -> int:
     try:
         return body()
     except KeyboardInterrupt:
