@@ -33,7 +33,7 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.commandline import BAD_INPUT, DONE, ScriptFailure, run_script, say
+from streams.commandline import BAD_INPUT, DONE, FAILED, ScriptFailure, run_script, say
 from streams.config import Settings, add_broker_argument, bootstrap_of
 from streams.connection import require_broker, while_broker_answers
 from streams.producing import FeedProgress
@@ -74,7 +74,9 @@ def _print(result: ReplayResult, as_json: bool) -> int:
     return BAD_INPUT if result.errors else DONE
 
 
-async def _from_log(args: argparse.Namespace, cut: Cut | None, progress: FeedProgress) -> int:
+async def _from_log(
+    args: argparse.Namespace, cut: Cut | None, progress: FeedProgress, log_dir: Path
+) -> int:
     await require_broker(args.broker)
     bootstrap = bootstrap_of(args.broker)
     topic = TopicNames().match_events
@@ -89,7 +91,6 @@ async def _from_log(args: argparse.Namespace, cut: Cut | None, progress: FeedPro
         events = [s for s in events if id(s.event) in kept]
     if not events:
         raise ScriptFailure(f"no events of tie {args.tie!r} in {topic} on {args.broker}")
-    log_dir = Path(tempfile.mkdtemp(prefix="tracker-replay-"))
     final = await restream(
         args.broker,
         events,
@@ -100,14 +101,14 @@ async def _from_log(args: argparse.Namespace, cut: Cut | None, progress: FeedPro
         progress=progress,
     )
     if final is None:
-        raise ScriptFailure(f"the replay worker published nothing (its log is in {log_dir})")
-    shutil.rmtree(log_dir, ignore_errors=True)
+        raise ScriptFailure("the replay worker published nothing")
     return _print(ReplayResult(ties=[final], errors=errors, cut=cut), args.json)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     progress = FeedProgress([])
+    log_dir = Path(tempfile.mkdtemp(prefix="tracker-replay-"))  # the replay worker's log
 
     def replay() -> int:
         if args.speed is not None and args.file:
@@ -118,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             cut = Cut.parse(args.at) if args.at else None
             if args.file:
                 return _print(replay_files(args.file, cut), args.json)
-            return asyncio.run(while_broker_answers(args.broker, _from_log(args, cut, progress)))
+            return asyncio.run(
+                while_broker_answers(args.broker, _from_log(args, cut, progress, log_dir))
+            )
         except OSError as error:
             raise ScriptFailure(f"cannot read {error.filename}: {error.strerror}") from None
         except (TrackerError, LookupError, TimeoutError, RuntimeError) as error:
@@ -132,7 +135,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{REPLAY_PREFIX}match-events"
         )
 
-    return run_script(PROG, replay, so_far=so_far)
+    code = run_script(PROG, replay, so_far=so_far)
+    if code == FAILED and any(log_dir.iterdir()):
+        say(PROG, f"the replay worker's log is kept in {log_dir}")
+    else:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    return code
 
 
 if __name__ == "__main__":
