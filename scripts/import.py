@@ -13,20 +13,21 @@ Providers and their files:
   opta           --f7-data F7.xml --f24-data F24.xml
 
 Examples:
-  python scripts/import.py statsbomb --event-data 3788741_event.json \\
+  python3 scripts/import.py statsbomb --event-data 3788741_event.json \\
       --lineup-data 3788741_lineup.json -o turkey-italy.jsonl
-  python scripts/import.py statsperform --ma1-data ma1.json --ma3-data ma3.json \\
-      | python scripts/replay.py --file - --json
-  python scripts/import.py opta --f7-data f7.xml --f24-data f24.xml \\
+  python3 scripts/import.py statsperform --ma1-data ma1.json --ma3-data ma3.json \\
+      | python3 scripts/replay.py --file - --json
+  python3 scripts/import.py opta --f7-data f7.xml --f24-data f24.xml \\
       --tie-id cup-final-2018 --match-id cup-final-2018 --rules single-match-knockout
-  python scripts/import.py wyscout --event-data leg2.json --rules uefa-2021 --leg 2 \\
+  python3 scripts/import.py wyscout --event-data leg2.json --rules uefa-2021 --leg 2 \\
       --tie-id ucl-qf-2020 --match-id ucl-qf-2020-leg2
 
 The match is scheduled under --rules (default: league, or single-match-knockout when the
 data has extra time or a shootout). Ids are derived from the data, so the same files
 always give the same bytes.
 
-Exit codes: 0 written; 2 usage errors, or files missing, unreadable or not the provider's.
+Exit codes: 0 written; 2 usage errors, or files missing, unreadable or not the provider's;
+130 interrupted (nothing is written then).
 """
 
 from __future__ import annotations
@@ -35,9 +36,14 @@ import argparse
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):
+if __package__ in (None, ""):  # run as a file: inside the project's venv, from the project root
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from environment import ensure_project_env
+
+    ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from streams.commandline import ScriptFailure, run_script, say
 from streams.providers import PROVIDERS, ProviderError, load_match, summary_lines
 from streams.providers.arguments import add_provider_arguments, import_options
 
@@ -56,25 +62,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    options = import_options(args)
-    try:
-        result = load_match(args.provider, options)
-    except ProviderError as error:
-        print(f"import: {error}", file=sys.stderr)
-        return 2
-    lines = result.to_jsonl()
-    try:
-        if args.output:
-            Path(args.output).write_bytes(lines)
-        else:
-            sys.stdout.buffer.write(lines)
-            sys.stdout.buffer.flush()
-    except OSError as error:
-        print(f"import: cannot write {args.output or 'stdout'}: {error}", file=sys.stderr)
-        return 2
-    for line in summary_lines(result):
-        print(f"import: {line}", file=sys.stderr)
-    return 0
+
+    def convert() -> int:
+        options = import_options(args)
+        try:
+            result = load_match(args.provider, options)
+        except ProviderError as error:
+            raise ScriptFailure(str(error)) from None
+        lines = result.to_jsonl()
+        try:
+            if args.output:
+                Path(args.output).write_bytes(lines)
+            else:
+                sys.stdout.buffer.write(lines)
+                sys.stdout.buffer.flush()
+        except OSError as error:
+            raise ScriptFailure(
+                f"cannot write {args.output or 'stdout'}: {error.strerror or error}"
+            ) from None
+        for line in summary_lines(result):
+            say("import", line)
+        return 0
+
+    return run_script("import", convert)
 
 
 if __name__ == "__main__":

@@ -1,35 +1,48 @@
 """Replay a tie: re-fold its events with the worker's own fold and show it at any minute.
 
-From match files (offline, no broker):
-  python scripts/replay.py --file scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg1.jsonl \\
+Examples, from match files (offline, no broker):
+  python3 scripts/replay.py --file scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg1.jsonl \\
       scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg2.jsonl --at 61
 From the Kafka log (what the worker was fed):
-  python scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --at 84 --json
+  python3 scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --at 84 --json
 Re-stream a tie into the replay. topics, paced, for `subscribe.py --replay` to watch:
-  python scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --speed 60
+  python3 scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --speed 60
 
 --at takes 61, 90+3 (stoppage time) or LEG:MINUTE such as 1:30; a bare minute refers to the
-last leg, earlier legs counting complete.
+last leg, earlier legs counting complete. The clock goes up to 150+30, as in the event schema.
+Events the fold refuses (a broken rule, an event_id sent again with other content) are
+reported with their file:line (or topic[partition]:offset) and skipped.
+
 Exit codes: 0 success; 1 bad events were found (reported, skipped); 2 usage, file or
-broker errors, or no such tie.
+broker errors, or no such tie; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-if __package__ in (None, ""):
+if __package__ in (None, ""):  # run as a file: inside the project's venv, from the project root
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from environment import ensure_project_env
+
+    ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from streams.commandline import BAD_INPUT, DONE, FAILED, ScriptFailure, run_script, say
 from streams.config import Settings, add_broker_argument, bootstrap_of
+from streams.connection import require_broker, while_broker_answers
+from streams.producing import FeedProgress
 from streams.replaying import ReplayResult, replay_files, replay_log, restream, tie_events_from_log
-from streams.topics import TopicNames
+from streams.topics import REPLAY_PREFIX, TopicNames
 from tracker import TrackerError
 from tracker.timeline import Cut, events_until
+
+PROG = "replay"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,61 +66,81 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print(result: ReplayResult, as_json: bool) -> None:
+def _print(result: ReplayResult, as_json: bool) -> int:
     for problem in result.errors:
-        print(f"replay: {problem}", file=sys.stderr)
+        say(PROG, f"warning: skipped {problem}")
     for tie in result.ties:
         print(tie.to_json() if as_json else result.describe(tie))
+    return BAD_INPUT if result.errors else DONE
 
 
-async def _from_log(args: argparse.Namespace, cut: Cut | None) -> int:
+async def _from_log(
+    args: argparse.Namespace, cut: Cut | None, progress: FeedProgress, log_dir: Path
+) -> int:
+    await require_broker(args.broker)
     bootstrap = bootstrap_of(args.broker)
     topic = TopicNames().match_events
     if args.speed is None:
         result = await replay_log(bootstrap, topic, args.tie, cut)
         if not result.ties:
-            print(f"replay: no events of tie {args.tie!r} in {topic}", file=sys.stderr)
-            return 2
-        _print(result, args.json)
-        return 1 if result.errors else 0
+            raise ScriptFailure(f"no events of tie {args.tie!r} in {topic} on {args.broker}")
+        return _print(result, args.json)
     events, errors = await tie_events_from_log(bootstrap, topic, args.tie)
     if cut is not None:
         kept = {id(e) for e in events_until((s.event for s in events), cut)}
         events = [s for s in events if id(s.event) in kept]
     if not events:
-        print(f"replay: no events of tie {args.tie!r} in {topic}", file=sys.stderr)
-        return 2
-    log_dir = Path(tempfile.mkdtemp(prefix="tracker-replay-"))
+        raise ScriptFailure(f"no events of tie {args.tie!r} in {topic} on {args.broker}")
     final = await restream(
         args.broker,
         events,
         speed=args.speed,
         partitions=Settings.from_env().partitions,
         log_dir=log_dir,
-        say=lambda text: print(f"replay: {text}", file=sys.stderr, flush=True),
+        say=lambda text: say(PROG, text),
+        progress=progress,
     )
     if final is None:
-        print(f"replay: the replay worker published nothing (log in {log_dir})", file=sys.stderr)
-        return 2
-    _print(ReplayResult(ties=[final], errors=errors), args.json)
-    return 1 if errors else 0
+        raise ScriptFailure("the replay worker published nothing")
+    return _print(ReplayResult(ties=[final], errors=errors, cut=cut), args.json)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.speed is not None and args.file:
-        print("replay: --speed re-streams from the log: use it with --tie", file=sys.stderr)
-        return 2
-    try:
-        cut = Cut.parse(args.at) if args.at else None
-        if args.file:
-            result = replay_files(args.file, cut)
-            _print(result, args.json)
-            return 1 if result.errors else 0
-        return asyncio.run(_from_log(args, cut))
-    except (OSError, TrackerError, LookupError, TimeoutError) as error:
-        print(f"replay: {error}", file=sys.stderr)
-        return 2
+    progress = FeedProgress([])
+    log_dir = Path(tempfile.mkdtemp(prefix="tracker-replay-"))  # the replay worker's log
+
+    def replay() -> int:
+        if args.speed is not None and args.file:
+            raise ScriptFailure("--speed re-streams from the log: use it with --tie")
+        if args.speed is not None and args.speed <= 0:
+            raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
+        try:
+            cut = Cut.parse(args.at) if args.at else None
+            if args.file:
+                return _print(replay_files(args.file, cut), args.json)
+            return asyncio.run(
+                while_broker_answers(args.broker, _from_log(args, cut, progress, log_dir))
+            )
+        except OSError as error:
+            raise ScriptFailure(f"cannot read {error.filename}: {error.strerror}") from None
+        except (TrackerError, LookupError, TimeoutError, RuntimeError) as error:
+            raise ScriptFailure(str(error) or type(error).__name__) from None
+
+    def so_far() -> str | None:
+        if not progress.timed:
+            return None
+        return (
+            f"{len(progress.acknowledged)} of {len(progress.timed)} events re-streamed into "
+            f"{REPLAY_PREFIX}match-events"
+        )
+
+    code = run_script(PROG, replay, so_far=so_far)
+    if code == FAILED and any(log_dir.iterdir()):
+        say(PROG, f"the replay worker's log is kept in {log_dir}")
+    else:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Write the JSON Schema of match events, generated from the pydantic models.
 
-Example: python scripts/schema.py            # writes tracker/schema/match-event.schema.json
-         python scripts/schema.py --check    # exit 1 if the committed file is out of date
+Example: python3 scripts/schema.py            # writes tracker/schema/match-event.schema.json
+         python3 scripts/schema.py --check    # exit 1 if the committed file is out of date
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):
+if __package__ in (None, ""):  # run as a file: inside the project's venv, from the project root
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from environment import ensure_project_env
+
+    ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tracker import event_json_schema
@@ -33,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = SCHEMA_PATH.read_text() if SCHEMA_PATH.exists() else ""
         if current != text:
-            print(f"{SCHEMA_PATH} is out of date: run python scripts/schema.py", file=sys.stderr)
+            print(f"{SCHEMA_PATH} is out of date: run python3 scripts/schema.py", file=sys.stderr)
             return 1
         return 0
     SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)

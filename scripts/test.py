@@ -1,7 +1,18 @@
 """Run every check the project has: lint, format, types and the whole test suite.
 
-Sets up .venv on first use (see scripts/environment.py). Extra arguments go to pytest, e.g.
-`python3 scripts/test.py tests/unit -x` or `python3 scripts/test.py -m slow`.
+usage: python3 scripts/test.py [PYTEST ARGUMENTS...]
+
+Runs, in order, stopping at the first that fails: ruff check, ruff format --check, mypy, and
+pytest with the arguments given (the whole suite without slow tests when there are none).
+Sets up .venv on first use (see scripts/environment.py); TRACKER_VENV picks another venv.
+
+Examples:
+  python3 scripts/test.py                    # everything (about six minutes on two cores)
+  python3 scripts/test.py tests/unit -x      # the pure domain only, stop at the first failure
+  python3 scripts/test.py -m slow            # the long kill loop
+  python3 scripts/test.py -- --help          # pytest's own help
+
+Exit code: that of the first step that failed, else 0.
 """
 
 from __future__ import annotations
@@ -15,10 +26,15 @@ from environment import ROOT, ensure_chromium, ensure_docker_compose, ensure_pro
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
+    if args[:1] == ["--"]:
+        args = args[1:]
     ensure_project_env()
     ensure_docker_compose()
     ensure_chromium()
-    args = sys.argv[1:] if argv is None else argv
     python = sys.executable
     steps = [
         [python, "-m", "ruff", "check", "."],

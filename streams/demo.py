@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from streams.broker import DEFAULT_PORT, EmbeddedBroker, is_port_free
+from streams.commandline import INTERRUPTED, ScriptFailure, describe, run_script
+from streams.connection import while_broker_answers
 from streams.launcher import WorkerProcess
 from streams.matchfiles import read_events
-from streams.producing import clock_order, send_events, start_producer
+from streams.narration import Narration
+from streams.producing import clock_order, send_events, start_producer, stop_producer
 from streams.render import one_line, scoreboard, summary
 from streams.replaying import fold_sourced
-from streams.subscribing import follow
+from streams.subscribing import follow, in_bursts
 from streams.topics import TopicNames
 from tracker import TieState
 
 MATCHES = Path(__file__).resolve().parent.parent / "scripts" / "matches"
+#: Seconds to wait, after the feed ended, for the final update and its moments.
+WATCH_TIMEOUT = 120.0
 SEED_LEGS = [
     MATCHES / "2025-concacaf-qf-lafc-inter-miami-leg1.jsonl",
     MATCHES / "2025-concacaf-qf-lafc-inter-miami-leg2.jsonl",
@@ -48,60 +54,100 @@ async def _feed(bootstrap: str, topic: str, speed: float) -> None:
             leg_speed = speed if path is SEED_LEGS[-1] else 0.0
             await send_events(producer, topic, clock_order(events), speed=leg_speed)
     finally:
-        await producer.stop()
+        await stop_producer(producer)
 
 
-async def _watch(bootstrap: str, names: TopicNames, final: TieState, is_live: bool) -> TieState:
-    """Follow updates until the tie reaches its final version; show them as they come."""
+async def _watch(
+    bootstrap: str, names: TopicNames, final: TieState, is_live: bool, progress: Watched
+) -> TieState:
+    """Follow updates until the tie reaches its final version and its last moment is told;
+    show each update, then its moments, as they come."""
     view: Any = None
     if is_live:
         from rich.live import Live
 
         view = Live(scoreboard([], []), refresh_per_second=8)
         view.start()
-    told: list[str] = []
-    waiting: list[tuple[int, str]] = []  # moments that arrived before their tie update
-    latest: TieState | None = None
+    narration = Narration(final.tie_id)
+    updates = follow(bootstrap, [names.tie_scores, names.moments], from_beginning=True)
+    bursts = in_bursts(updates)
     try:
-        async for update in follow(
-            bootstrap, [names.tie_scores, names.moments], from_beginning=True
-        ):
-            if update.topic == names.moments:
-                moment = orjson.loads(update.value)
-                told.append(moment["text"])
-                waiting.append((moment["version"], moment["text"]))
-            else:
-                state = TieState.from_json(update.value)
-                if latest is not None and state.version <= latest.version:
+        async for burst in bursts:
+            for told in narration.burst([(u.topic == names.moments, u.value) for u in burst]):
+                if view is not None:
                     continue
-                latest = state
-                if view is None:
-                    print(one_line(state), flush=True)
-            if view is None and latest is not None:
-                for version, text in [item for item in waiting if item[0] <= latest.version]:
-                    print(f"  * {text}", flush=True)
-                    waiting.remove((version, text))
-            if view is not None and latest is not None:
-                view.update(scoreboard([latest], told))
+                if isinstance(told, TieState):
+                    print(one_line(told), flush=True)
+                else:
+                    print(f"  * {told.text}", flush=True)
+            latest = narration.latest.get(final.tie_id)
+            progress.version = latest.version if latest is not None else 0
+            if view is not None:
+                view.update(scoreboard(narration.ties, [m.text for m in narration.moments]))
             is_over = latest is not None and latest.version >= final.version
-            if is_over and not waiting and any("go through" in text for text in told):
-                return latest
+            told_all = any("go through" in m.text for m in narration.moments)
+            if is_over and told_all and not narration.held:
+                return latest  # type: ignore[return-value]
     finally:
+        await bursts.aclose()
+        await updates.aclose()
         if view is not None:
             view.stop()
     raise RuntimeError("the update stream ended early")
 
 
-async def _run(bootstrap: str, names: TopicNames, speed: float, is_live: bool) -> TieState:
+@dataclass
+class Watched:
+    """How far the watched tie got, for the line that ends a failed or interrupted demo."""
+
+    version: int = 0
+    final: int = 0
+
+    def __str__(self) -> str:
+        return f"the board reached version {self.version} of {self.final}"
+
+
+async def _run(
+    broker: EmbeddedBroker, names: TopicNames, speed: float, is_live: bool, progress: Watched
+) -> TieState:
     events, _ = read_events(str(path) for path in SEED_LEGS)
     final = fold_sourced(events, [])[events[0].event.tie_id]
-    watcher = asyncio.ensure_future(_watch(bootstrap, names, final, is_live))
-    await _feed(bootstrap, names.match_events, speed)
-    return await asyncio.wait_for(watcher, 120)
+    progress.final = final.version
+    watcher = asyncio.ensure_future(_watch(broker.bootstrap, names, final, is_live, progress))
+    try:
+        await _feed(broker.bootstrap, names.match_events, speed)
+        done, _ = await asyncio.wait({watcher}, timeout=WATCH_TIMEOUT)
+        if not done:
+            raise RuntimeError(
+                f"no final update within {WATCH_TIMEOUT:g}s after the feed ended ({progress})"
+            )
+        return watcher.result()
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await watcher
 
 
-def run_demo(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="demo.py", description=__doc__)
+EXAMPLES = """
+Examples:
+  python3 scripts/demo.py                  # a live scoreboard (plain lines when piped)
+  python3 scripts/demo.py --speed 900      # leg 2 in about six seconds
+  python3 scripts/demo.py --port 19092     # when 9092 is taken (a free port is picked anyway)
+  python3 scripts/demo.py --json | jq .aggregate
+
+The broker and worker logs go to a temporary folder, removed at the end unless --keep-logs
+(or the demo failed: then it says where they are).
+Exit codes: 0 the tie was told to its end; 2 the demo failed (the reason in one line);
+130 interrupted.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="demo.py",
+        description=(__doc__ or "") + EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--json", action="store_true", help="print the final tie state as JSON")
     parser.add_argument(
         "--speed",
@@ -112,38 +158,63 @@ def run_demo(argv: list[str]) -> int:
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="broker port (default %(default)s)"
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--keep-logs", action="store_true", help="keep the broker and worker logs after the end"
+    )
+    return parser
+
+
+def run_demo(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
     is_live = sys.stdout.isatty() and not args.json
     work = Path(tempfile.mkdtemp(prefix="tracker-demo-"))
-    port = args.port if is_port_free(args.port) else None
-    broker = EmbeddedBroker(port, log_path=work / "tansu.log")
-    worker: WorkerProcess | None = None
+    progress = Watched()
     started = time.monotonic()
-    try:
-        broker.start()
-        _say(f"embedded broker (Tansu) on {broker.url}; logs in {work}")
-        worker = WorkerProcess(
-            {
-                "KAFKA_BROKER": broker.url,
-                "TRACKER_APP_ID": "tracker-demo",
-                "TRACKER_STORE": "memory://",
-                "TRACKER_DATADIR": str(work / "worker-data"),
-            },
-            work / "worker.log",
-        ).start()
-        ready = worker.wait_ready()
-        _say(f"worker ready in {ready:.1f}s; feeding the seed tie (leg 2 at speed {args.speed:g})")
-        final = asyncio.run(_run(broker.bootstrap, TopicNames(), args.speed, is_live))
-        print(final.to_json() if args.json else summary(final))
-        _say(f"done in {time.monotonic() - started:.0f}s")
-        return 0
-    except KeyboardInterrupt:
-        _say("interrupted")
-        return 130
-    except (OSError, RuntimeError, TimeoutError, ValueError) as error:
-        _say(f"failed: {error}")
-        return 1
-    finally:
-        if worker is not None:
-            worker.stop()
-        broker.stop()
+
+    def demo() -> int:
+        if args.speed <= 0:
+            raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
+        port = args.port if is_port_free(args.port) else None
+        broker = EmbeddedBroker(port, log_path=work / "tansu.log")
+        worker: WorkerProcess | None = None
+        try:
+            broker.start()
+            if port is None:
+                _say(f"port {args.port} is taken; using {broker.port}")
+            kept = "kept" if args.keep_logs else "removed at the end"
+            _say(f"embedded broker (Tansu) on {broker.url}; logs in {work} ({kept})")
+            worker = WorkerProcess(
+                {
+                    "KAFKA_BROKER": broker.url,
+                    "TRACKER_APP_ID": "tracker-demo",
+                    "TRACKER_STORE": "memory://",
+                    "TRACKER_DATADIR": str(work / "worker-data"),
+                },
+                work / "worker.log",
+            ).start()
+            ready = worker.wait_ready()
+            _say(
+                f"worker ready in {ready:.1f}s; feeding the seed tie "
+                f"(leg 1 at once, leg 2 at speed {args.speed:g})"
+            )
+            final = asyncio.run(
+                while_broker_answers(
+                    broker.url, _run(broker, TopicNames(), args.speed, is_live, progress)
+                )
+            )
+            print(final.to_json() if args.json else summary(final))
+            _say(f"done in {time.monotonic() - started:.0f}s")
+            return 0
+        except (OSError, RuntimeError, TimeoutError, ValueError) as error:
+            raise ScriptFailure(f"failed: {describe(error)}") from None
+        finally:
+            if worker is not None:
+                worker.stop()
+            broker.stop()
+
+    code = run_script("demo", demo, so_far=lambda: str(progress) if progress.final else None)
+    if code in (0, INTERRUPTED) and not args.keep_logs:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        _say(f"logs kept in {work}")
+    return code

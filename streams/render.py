@@ -6,10 +6,12 @@ from typing import Any
 
 from tracker.moments import short_name, standing_text
 from tracker.state import MatchState, TieState
+from tracker.timeline import Cut
 
 
-def leg_line(leg: MatchState) -> str:
-    """``Leg 2  Inter Miami 2-1 LAFC  61' second half``."""
+def leg_line(leg: MatchState, at: Cut | None = None) -> str:
+    """``Leg 2  Inter Miami 2-1 LAFC  [61' second half]``; a live leg cut by a replay says
+    where it was cut, not its last event's minute: ``[at 61', second half]``."""
     score = f"{leg.home} {leg.score[leg.home]}-{leg.score[leg.away]} {leg.away}"
     if leg.shootout is not None and leg.shootout.kicks:
         kicks = leg.shootout.score
@@ -17,7 +19,11 @@ def leg_line(leg: MatchState) -> str:
     where = leg.status.value
     if leg.status.value == "live" and leg.period is not None:
         state = "" if leg.is_period_running else ", break after"
-        where = f"{leg.clock} {leg.period.value.replace('_', ' ')}{state}".strip()
+        period = leg.period.value.replace("_", " ")
+        if at is not None:
+            where = f"at {at.clock}, {period}{state}"
+        else:
+            where = f"{leg.clock} {period}{state}".strip()
     return f"Leg {leg.leg}  {score}  [{where}]"
 
 
@@ -38,14 +44,16 @@ def goal_lines(leg: MatchState) -> list[str]:
     return lines
 
 
-def summary(tie: TieState) -> str:
-    """A few lines a person can read: legs, aggregate, who goes through and what is needed."""
+def summary(tie: TieState, at: Cut | None = None) -> str:
+    """A few lines a person can read: legs, aggregate, who goes through and what is needed;
+    ``at``: the tie is a replay cut at that moment (of its last leg, unless it names one)."""
     if not tie.legs:
         return f"Tie {tie.tie_id}: nothing scheduled yet"
     rules = tie.rules.name if tie.rules else "?"
     out = [f"Tie {tie.tie_id} ({rules}) - {tie.status.value}, version {tie.version}"]
+    cut_leg = None if at is None else at.leg or max(leg.leg for leg in tie.legs)
     for leg in tie.legs:
-        out.append(leg_line(leg))
+        out.append(leg_line(leg, at if leg.leg == cut_leg else None))
         out.extend(goal_lines(leg))
         if leg.keeper_saves:
             saves = ", ".join(f"{short_name(k)} {n}" for k, n in leg.keeper_saves.items())
@@ -67,6 +75,15 @@ def summary(tie: TieState) -> str:
     return "\n".join(out)
 
 
+def aggregate_line(tie: TieState, leg: MatchState) -> str:
+    """``Inter Miami 2-2 LAFC (away goals 0-1)``: the teams named, in tonight's order."""
+    home, away = leg.home, leg.away
+    text = f"{home} {tie.aggregate[home]}-{tie.aggregate[away]} {away}"
+    if tie.away_goals is not None:
+        text += f" (away goals {tie.away_goals[home]}-{tie.away_goals[away]})"
+    return text
+
+
 def scoreboard(ties: list[TieState], moments: list[str]) -> Any:
     """The live scoreboard (a rich renderable): one row per tie, then the latest moments."""
     from rich.console import Group
@@ -86,9 +103,7 @@ def scoreboard(ties: list[TieState], moments: list[str]) -> Any:
         clock = leg.clock if leg.status.value == "live" else leg.status.value
         aggregate = ""
         if tie.rules is not None and tie.rules.legs == 2:
-            aggregate = f"{tie.aggregate[leg.home]}-{tie.aggregate[leg.away]}"
-            if tie.away_goals is not None:
-                aggregate += f" (away {tie.away_goals[leg.home]}-{tie.away_goals[leg.away]})"
+            aggregate = aggregate_line(tie, leg)
         needs = ", ".join(f"{team} {n}" for team, n in tie.goals_needed.items())
         through = f"[bold]{tie.winner}[/bold] (winner)" if tie.winner else standing_text(tie)
         table.add_row(tie.tie_id, tonight, clock, aggregate, through, needs)

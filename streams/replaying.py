@@ -17,7 +17,13 @@ from streams.config import bootstrap_of
 from streams.eventlog import read_key
 from streams.launcher import WorkerProcess
 from streams.matchfiles import LineError, SourcedEvent, read_events
-from streams.producing import clock_order, send_events, start_producer
+from streams.producing import (
+    FeedProgress,
+    clock_order,
+    send_events,
+    start_producer,
+    stop_producer,
+)
 from streams.render import summary
 from streams.subscribing import Update, follow, high_watermarks
 from streams.topics import REPLAY_PREFIX, TopicNames
@@ -30,21 +36,25 @@ from tracker.timeline import Cut, events_until
 class ReplayResult:
     ties: list[TieState] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
+    cut: Cut | None = None
 
     def describe(self, tie: TieState) -> str:
-        return summary(tie)
+        return summary(tie, self.cut)
 
 
 def fold_sourced(events: Iterable[SourcedEvent], errors: list[LineError]) -> dict[str, TieState]:
-    """Fold events per tie; an event that breaks a rule is reported with its line and skipped."""
+    """Fold events per tie; an event the fold refuses (a broken rule, an event_id seen before
+    with other content...) is reported with its file and line, and skipped."""
     ties: dict[str, TieState] = {}
     for sourced in events:
         event = sourced.event
         tie = ties.get(event.tie_id) or new_tie(event.tie_id)
         try:
             ties[event.tie_id] = evolve(tie, event)
-        except RuleViolation as error:
-            errors.append(LineError(sourced.file, sourced.line, error.field, str(error)))
+        except RuleViolation as error:  # every refusal is reported, none dropped
+            detail = getattr(error, "detail", None) or str(error)
+            reason = f"refused by the fold, {type(error).__name__}: {detail}"
+            errors.append(LineError(sourced.file, sourced.line, error.field, reason))
     return ties
 
 
@@ -55,7 +65,7 @@ def replay_files(paths: Iterable[str], cut: Cut | None = None) -> ReplayResult:
         kept = {id(e) for e in events_until((s.event for s in sourced), cut)}
         sourced = [s for s in sourced if id(s.event) in kept]
     ties = fold_sourced(sourced, errors)
-    return ReplayResult(ties=list(ties.values()), errors=errors)
+    return ReplayResult(ties=list(ties.values()), errors=errors, cut=cut)
 
 
 async def replay_log(
@@ -68,7 +78,7 @@ async def replay_log(
         kept = {id(e) for e in events_until((s.event for s in sourced), cut)}
         sourced = [s for s in sourced if id(s.event) in kept]
     ties = fold_sourced(sourced, errors)
-    return ReplayResult(ties=[ties[tie_id]] if tie_id in ties else [], errors=errors)
+    return ReplayResult(ties=[ties[tie_id]] if tie_id in ties else [], errors=errors, cut=cut)
 
 
 async def tie_events_from_log(
@@ -112,9 +122,13 @@ async def restream(
     partitions: int,
     log_dir: Path,
     say: Callable[[str], None],
+    progress: FeedProgress | None = None,
 ) -> TieState | None:
     """Re-stream a tie's events into the `replay.` namespace, paced at ``speed``, through a
-    worker of a fresh group (so live state is untouched); returns the replayed final state."""
+    worker of a fresh group (so live state is untouched); returns the replayed final state.
+    ``progress`` records what was sent and acknowledged, for a line after an interruption."""
+    progress = progress if progress is not None else FeedProgress([])
+    progress.timed = clock_order(events)
     names = TopicNames(REPLAY_PREFIX)
     bootstrap = bootstrap_of(broker)
     app_id = f"tracker-replay-{int(time.time() * 1000)}"
@@ -139,9 +153,11 @@ async def restream(
         first = asyncio.ensure_future(anext(updates))
         producer = await start_producer(bootstrap)
         try:
-            await send_events(producer, names.match_events, clock_order(events), speed=speed)
+            await send_events(
+                producer, names.match_events, progress.timed, speed=speed, progress=progress
+            )
         finally:
-            await producer.stop()
+            await stop_producer(producer)
         latest: TieState | None = None
         pending: asyncio.Future[Update] | None = first
         deadline = asyncio.get_running_loop().time() + 60

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -182,3 +183,66 @@ def test_produce_streams_a_providers_real_match(stack):
     state = json.loads(replay.stdout)
     assert state["legs"][0]["score"] == {"Turkey": 0, "Italy": 3}
     assert state["legs"][0]["goals"][0]["kind"] == "own_goal"
+
+
+def test_ties_lists_the_seed_tie_finished_at_its_latest_version(fed):
+    done = run_script("ties.py", env=fed)
+    assert done.returncode == 0, done.stderr
+    [seed] = [line for line in done.stdout.splitlines() if line.startswith(f"{SEED_TIE} ")]
+    assert seed == (
+        f"{SEED_TIE}  finished  v22  Inter Miami 3-1 LAFC (finished) | aggregate 3-2 | "
+        "winner Inter Miami"
+    )
+    assert re.search(r"ties: \d+ tie\(s\) in tie-scores on kafka://", done.stderr)
+    as_json = run_script("ties.py", "--json", "--status", "finished", env=fed)
+    listed = {tie["tie_id"]: tie for tie in map(json.loads, as_json.stdout.splitlines())}
+    assert listed[SEED_TIE]["version"] == 22
+    assert listed[SEED_TIE]["aggregate"] == {"LAFC": 2, "Inter Miami": 3}
+
+
+def test_a_subscriber_to_a_tie_with_no_updates_is_told_which_ties_exist(fed):
+    done = run_script("subscribe.py", "--tie", "lafc-v-seattle", "--timeout", "12", env=fed)
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if "no update of tie" in line]
+    assert warning, done.stderr
+    assert warning[0].startswith("subscribe: no update of tie 'lafc-v-seattle' in 5s; known ties:")
+    assert SEED_TIE in warning[0]
+
+
+def test_dead_letters_shows_and_follows_what_the_worker_refused(stack, tmp_path, seed_files):
+    tie = "dead-letter-tie"
+    lines = [line.replace(SEED_TIE, tie) for line in seed_files[0].read_text().splitlines()]
+    goal = json.loads(lines[4])  # LAFC's goal in leg 1, now by a team not in the match
+    goal["team"] = "Seattle Sounders"
+    refused = tmp_path / "refused.jsonl"
+    refused.write_text("\n".join([*lines[:4], json.dumps(goal)]) + "\n")
+    following = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts/dead_letters.py"), "--follow", "--json",
+         "--tie", tie],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=stack, cwd=ROOT,
+    )  # fmt: skip
+    produced = run_script("produce.py", str(refused), env=stack)
+    assert produced.returncode == 0, produced.stderr
+    assert following.stdout is not None
+    letter = json.loads(following.stdout.readline())  # waits for the worker to refuse it
+    following.send_signal(signal.SIGINT)
+    _, err = following.communicate(timeout=60)
+    assert following.returncode == 130
+    assert err.strip().splitlines()[-1] == (
+        "dead_letters: interrupted; 1 dead letter(s): rule_violation 1 shown"
+    )
+    assert (letter["reason"], letter["field"], letter["topic"]) == (
+        "rule_violation",
+        "team",
+        "match-events",
+    )
+    assert json.loads(letter["original"])["team"] == "Seattle Sounders"
+    shown = run_script("dead_letters.py", "--tie", tie, env=stack)
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(
+        r"rule_violation  field 'team'  from match-events\[\d+\]@\d+  key dead-letter-tie",
+        shown.stdout,
+    )
+    assert "Seattle Sounders" in shown.stdout  # the error names the team
+    assert "original (" in shown.stdout and '{"event_id":"dead-letter-tie-leg1-004"' in shown.stdout
+    assert "1 dead letter(s): rule_violation 1 in dead-letters" in shown.stderr

@@ -1,0 +1,98 @@
+"""How every script ends: one line on stderr saying what happened, and the same exit codes.
+
+0 done; 1 done, but bad input was found and skipped (or a wait ran out); 2 usage, file or
+broker errors; 130 interrupted (Ctrl-C or SIGTERM). Never a traceback for any of these.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from types import FrameType
+
+from aiokafka.errors import KafkaConnectionError, KafkaError
+
+from streams.connection import BrokerUnavailable
+
+DONE = 0
+BAD_INPUT = 1
+FAILED = 2
+INTERRUPTED = 130
+
+
+class ScriptFailure(Exception):
+    """A failure the script explains in one line, with its exit code."""
+
+    def __init__(self, message: str, code: int = FAILED) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+def describe(error: BaseException) -> str:
+    """What went wrong, never empty: the error's first line, or its kind when it has none."""
+    lines = str(error).strip().splitlines()
+    return lines[0].strip() if lines else type(error).__name__
+
+
+def say(prog: str, text: str) -> None:
+    print(f"{prog}: {text}", file=sys.stderr, flush=True)
+
+
+def quiet_client_logs() -> None:
+    """Kafka clients log every failed reconnect (hundreds of lines when a broker dies); the
+    scripts say what happened once, themselves."""
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_script(
+    prog: str,
+    body: Callable[[], int],
+    *,
+    so_far: Callable[[], str | None] = lambda: None,
+) -> int:
+    """Run a script's body with the common endings: Ctrl-C or SIGTERM, an unreachable broker,
+    a :class:`ScriptFailure`, or an error a Kafka client raised, each as one line on stderr
+    ending with ``so_far()`` (what the script had done) where it says something."""
+    quiet_client_logs()
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate),
+        # Ctrl-C even where the script was started ignoring it (a `&` job of a shell script)
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+    }
+
+    def end(text: str, code: int, *, with_so_far: bool = True) -> int:
+        done = so_far() if with_so_far else None
+        say(prog, f"{text}; {done}" if done else text)
+        return code
+
+    try:
+        return _ended(body, end)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _ended(body: Callable[[], int], end: Callable[..., int]) -> int:
+    try:
+        return body()
+    except KeyboardInterrupt:
+        return end("interrupted", INTERRUPTED)
+    except BrokerUnavailable as error:
+        return end(str(error), FAILED, with_so_far=error.was_up)
+    except KafkaConnectionError as error:
+        return end(f"cannot reach the broker: {describe(error)}", FAILED)
+    except KafkaError as error:
+        return end(f"the broker refused: {type(error).__name__}: {describe(error)}", FAILED)
+    except ScriptFailure as error:
+        return end(describe(error), error.code)
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say to it
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return DONE

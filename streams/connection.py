@@ -1,0 +1,103 @@
+"""Whether the broker answers: a probe before a script starts, a watch while it works, and one
+clear error naming the broker and how to start one when nothing answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from streams.config import bootstrap_of
+
+T = TypeVar("T")
+
+#: How a user gets a broker on this machine (the README's two ways).
+HOW_TO_START = "start one with `python -m streams.broker` (in .venv) or `python3 scripts/demo.py`"
+
+
+class BrokerUnavailable(Exception):
+    """No broker answers at ``url``: not there at the start, or gone while working."""
+
+    def __init__(self, url: str, why: str, *, was_up: bool = False) -> None:
+        self.url = url
+        self.why = why
+        self.was_up = was_up
+        if was_up:
+            text = f"the broker at {url} stopped answering ({why})"
+        else:
+            text = (
+                f"no Kafka broker answers at {url} ({why}); {HOW_TO_START}, "
+                "or point --broker / KAFKA_BROKER at yours"
+            )
+        super().__init__(text)
+
+
+def addresses(url: str) -> list[tuple[str, int]]:
+    """``[(host, port)]`` of a bootstrap URL such as ``kafka://a:9092,b:9092``."""
+    found = []
+    for part in bootstrap_of(url).split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"not a broker address: {part!r} (expected HOST:PORT) in {url!r}")
+        found.append((host.strip("[]"), int(port)))
+    return found
+
+
+async def why_unreachable(url: str, timeout: float = 2.0) -> str | None:
+    """None when some bootstrap address accepts a TCP connection; otherwise why none did."""
+    reasons = []
+    for host, port in addresses(url):
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except ConnectionRefusedError:
+            reasons.append("connection refused")
+        except TimeoutError:
+            reasons.append(f"no answer in {timeout:g}s")
+        except socket.gaierror as error:
+            reasons.append(f"unknown host {host!r}: {error.strerror}")
+        except OSError as error:
+            reasons.append(error.strerror or type(error).__name__)
+        else:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return None
+    return "; ".join(dict.fromkeys(reasons))
+
+
+async def require_broker(url: str) -> None:
+    """Raise :class:`BrokerUnavailable` unless the broker at ``url`` accepts connections."""
+    why = await why_unreachable(url)
+    if why is not None:
+        raise BrokerUnavailable(url, why)
+
+
+async def while_broker_answers(
+    url: str, work: Awaitable[T], *, every: float = 1.0, misses: int = 2
+) -> T:
+    """Run ``work``; if the broker stops accepting connections ``misses`` checks in a row
+    (about ``every * misses`` seconds), cancel it and raise :class:`BrokerUnavailable`.
+
+    Kafka clients retry a vanished broker for their whole request timeout (40 s by default),
+    logging every attempt; this gives up within a few seconds instead."""
+    task = asyncio.ensure_future(work)
+    missed = 0
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=every)
+            if done:
+                return task.result()
+            why = await why_unreachable(url, timeout=every)
+            missed = 0 if why is None else missed + 1
+            if why is not None and missed >= misses:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                raise BrokerUnavailable(url, why, was_up=True)
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -1,0 +1,33 @@
+"""What people read: the scoreboard, and a replay's summary."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from streams.render import scoreboard, summary
+from tracker import fold, new_tie
+from tracker.timeline import Cut, events_until
+
+SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
+
+
+def board_text(*args) -> str:
+    console = Console(record=True, width=200)
+    console.print(scoreboard(*args))
+    return console.export_text()
+
+
+def test_the_board_names_both_teams_in_the_aggregate_column(seed_events):
+    after_long = fold(events_until(seed_events, Cut(9)), new_tie(SEED_TIE))
+    text = board_text([after_long], ["9' Long: 0-1, 0-2 on aggregate, LAFC through"])
+    assert "Inter Miami 0-2 LAFC (away goals 0-1)" in text
+    assert "(away 0-1)" not in text
+
+
+def test_a_summary_cut_at_a_minute_says_so_on_the_cut_leg(seed_events):
+    cut = Cut.parse("50")
+    at_50 = fold(events_until(seed_events, cut), new_tie(SEED_TIE))
+    text = summary(at_50, cut)
+    assert "Leg 1  LAFC 1-0 Inter Miami  [finished]" in text
+    assert "Leg 2  Inter Miami 1-1 LAFC  [at 50', second half]" in text
+    assert "Leg 2  Inter Miami 1-1 LAFC  [45' second half]" in summary(at_50)
