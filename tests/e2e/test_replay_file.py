@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-import tracker.errors
-
 
 def test_replay_at_61_shows_lafc_through_on_away_goals(script, seed_files):
     done = script("replay.py", "--file", *map(str, seed_files), "--at", "61", "--json")
@@ -88,8 +84,6 @@ def test_an_event_the_fold_refuses_is_a_warning_naming_its_file_line_and_reason(
 
 
 def test_the_same_event_id_with_other_content_is_reported_not_dropped(script, seed_files, tmp_path):
-    if not hasattr(tracker.errors, "ConflictingDuplicate"):
-        pytest.skip("the fold does not refuse conflicting duplicates yet (tracker.errors)")
     lines = seed_files[1].read_text().splitlines()
     again = lines[2].replace('"scorer": "Aaron Long"', '"scorer": "Denis Bouanga"')
     assert again != lines[2]
