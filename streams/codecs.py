@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -204,15 +205,27 @@ def is_newer(value: TableValue, than: TableValue | None) -> bool:
     return value.state.version >= than.state.version
 
 
+@dataclass(frozen=True)
+class UnreadableValue:
+    """A changelog record this code cannot read (damaged, or written by a newer schema)."""
+
+    error: str
+
+
 class TieRecordCodec(codecs.Codec):
-    """Faust codec for the tie table (Faust cannot take a pydantic class as value_type)."""
+    """Faust codec for the tie table (Faust cannot take a pydantic class as value_type).
+    Reading never raises: Faust's recovery would drop the rest of its batch silently, so an
+    unreadable record comes back as :class:`UnreadableValue` for the table to act on."""
 
     def _dumps(self, obj: Any) -> bytes:
         assert isinstance(obj, TieRecord | PartitionMark)
         return encode_table_value(obj)
 
     def _loads(self, s: bytes) -> Any:
-        return decode_table_value(s)
+        try:
+            return decode_table_value(s)
+        except Exception as error:  # any damage: the table decides, see TieTable
+            return UnreadableValue(f"{type(error).__name__}: {error}"[:300])
 
 
 TIE_RECORD_CODEC = "tie_record"

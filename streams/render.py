@@ -44,6 +44,23 @@ def goal_lines(leg: MatchState) -> list[str]:
     return lines
 
 
+def gap_text(tie: TieState) -> str:
+    """``INCOMPLETE: leg 1 lacks seq 3-4`` while a leg has an unfilled gap, else ``""``: such
+    a score may lack events not received yet, so it is never shown as a clean result."""
+    missing = [
+        f"leg {leg.leg} lacks seq "
+        + ", ".join(
+            f"{gap.after + 1}"
+            if gap.before - gap.after == 2
+            else f"{gap.after + 1}-{gap.before - 1}"
+            for gap in leg.seq_gaps
+        )
+        for leg in tie.legs
+        if leg.seq_gaps
+    ]
+    return f"INCOMPLETE: {'; '.join(missing)}" if missing or not tie.complete else ""
+
+
 def summary(tie: TieState, at: Cut | None = None) -> str:
     """A few lines a person can read: legs, aggregate, who goes through and what is needed;
     ``at``: the tie is a replay cut at that moment (of its last leg, unless it names one)."""
@@ -72,6 +89,8 @@ def summary(tie: TieState, at: Cut | None = None) -> str:
         out.append(f"To go through outright: {needs}")
     if tie.winner:
         out.append(f"Winner: {tie.winner}")
+    if gap_text(tie):
+        out.append(f"{gap_text(tie)} (the score may lack events not received yet)")
     return "\n".join(out)
 
 
@@ -106,6 +125,8 @@ def scoreboard(ties: list[TieState], moments: list[str]) -> Any:
             aggregate = aggregate_line(tie, leg)
         needs = ", ".join(f"{team} {n}" for team, n in tie.goals_needed.items())
         through = f"[bold]{tie.winner}[/bold] (winner)" if tie.winner else standing_text(tie)
+        if gap_text(tie):
+            clock = f"{clock} [bold red]{gap_text(tie)}[/bold red]"
         table.add_row(tie.tie_id, tonight, clock, aggregate, through, needs)
     return Group(table, *(f"  {text}" for text in moments[-8:]))
 
@@ -126,4 +147,6 @@ def one_line(tie: TieState) -> str:
         parts.append(standing)
     if tie.goals_needed:
         parts.append(", ".join(f"{t} need {n}" for t, n in tie.goals_needed.items()))
+    if gap_text(tie):
+        parts.append(gap_text(tie))
     return " | ".join(parts)

@@ -13,6 +13,7 @@ from streams.codecs import (
     PartitionMark,
     TableValue,
     TieRecord,
+    UnreadableValue,
     is_newer,
     mark_key,
 )
@@ -26,6 +27,13 @@ class TieTable(faust.Table[str, Any]):
     a changelog record written late by a worker that had lost its partitions is ignored."""
 
     _forced_partition: int | None = None
+    #: Partitions whose changelog held a record this code could not read: their marks are
+    #: not trusted, so the processor rebuilds them from `match-events`.
+    unreadable: set[int]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.unreadable = set()
 
     def partition_for_key(self, key: Any) -> int | None:
         if self._forced_partition is not None:
@@ -44,6 +52,19 @@ class TieTable(faust.Table[str, Any]):
         newest: list[Any] = []
         for event in batch:
             value = event.value
+            if isinstance(value, UnreadableValue):
+                partition = event.message.partition
+                self.log.error(
+                    "changelog record %s[%d]@%d unreadable (%s): partition %d will be rebuilt "
+                    "from match-events",
+                    event.message.topic,
+                    partition,
+                    event.message.offset,
+                    value.error,
+                    partition,
+                )
+                self.unreadable.add(partition)
+                continue
             if isinstance(value, TieRecord | PartitionMark):
                 current = self.data.get(event.key)
                 if current is not None and not is_newer(value, current):
@@ -66,6 +87,8 @@ class TieStore:
         self.table.put(record.state.tie_id, record, record.partition)
 
     def mark(self, partition: int) -> int | None:
+        if partition in self.table.unreadable:
+            return None  # some record was lost on restore: rebuild from the start
         value = self.table.get(mark_key(partition))
         return value.offset if isinstance(value, PartitionMark) else None
 
@@ -73,6 +96,7 @@ class TieStore:
         self.table.put(
             mark_key(partition), PartitionMark(partition=partition, offset=offset), partition
         )
+        self.table.unreadable.discard(partition)  # rebuilt from the start by now
 
 
 def changelog_topic_name(app_id: str) -> str:

@@ -94,3 +94,53 @@ async def test_two_workers_share_the_ties_and_one_takes_over_when_the_other_dies
     finally:
         one.kill()
         two.stop()
+
+
+async def test_a_changelog_record_the_worker_cannot_read_makes_it_rebuild_from_the_log(
+    broker_url, tmp_path
+):
+    """A damaged (or newer-schema) record in the table's changelog: the restored table cannot
+    be trusted, so the partition is folded again from `match-events`, not left short."""
+    from aiokafka import AIOKafkaProducer
+
+    from streams.tables import changelog_topic_name
+    from tests.streams.harness import send_raw
+
+    space = Namespace(broker_url)
+    events = load_events(*SEED_FILES)
+    expected = fold(events, new_tie(SEED_TIE))
+    first = Worker(space, log_dir=tmp_path, label="first").start()
+    try:
+        first.wait_ready()
+        await feed(space, events)
+        await read_until(space, space.topics.tie_scores, finished({SEED_TIE: expected}))
+        await asyncio.sleep(1.5)
+    finally:
+        first.kill()
+    producer = AIOKafkaProducer(bootstrap_servers=space.bootstrap)
+    await producer.start()
+    try:
+        where = await producer.send_and_wait(
+            space.topics.match_events,
+            key=SEED_TIE.encode(),
+            value=events[-1].model_dump_json().encode(),
+        )
+        await producer.send_and_wait(changelog_topic_name(space.name), key=SEED_TIE.encode(),
+                                     value=b'{"schema_version": 9, "damaged": true}',
+                                     partition=where.partition)  # fmt: skip
+    finally:
+        await producer.stop()
+    second = Worker(space, log_dir=tmp_path, label="second").start()
+    try:
+        second.wait_ready()
+        await send_raw(space, [(SEED_TIE.encode(), events[-2].model_dump_json().encode())])
+        scores = await read_until(
+            space, space.topics.tie_scores,
+            lambda values: len(values) > 1 and finished({SEED_TIE: expected})(values[-1:]),
+        )  # fmt: skip
+        letters = await read_until(space, space.topics.dead_letters, lambda v: bool(v), 3)
+    finally:
+        second.stop()
+    assert latest_states(scores)[SEED_TIE].to_json() == expected.to_json()
+    assert "will be rebuilt from match-events" in second.log()
+    assert letters == []  # the redelivered events were duplicates, not of an unknown tie
