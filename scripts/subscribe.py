@@ -13,9 +13,10 @@ Examples:
   python3 scripts/subscribe.py --moments
   python3 scripts/subscribe.py --tie 2025-concacaf-qf-lafc-inter-miami --from-beginning --json
   python3 scripts/subscribe.py --json --count 22 --timeout 60 | jq .aggregate
+  python3 scripts/subscribe.py --tie 2025-concacaf-qf-lafc-inter-miami --until-finished --json
 
-Exit codes: 0 done (--count reached, or --timeout without --count); 1 --count not reached
-before --timeout; 2 usage or broker errors (also when the broker goes away); 130 Ctrl-C.
+Exit codes: 0 done (--count or --until-finished reached, or --timeout without them); 1 not
+reached before --timeout; 2 usage or broker errors (also when the broker goes away); 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--moments", action="store_true", help="also tell the moments, each after its update"
     )
     parser.add_argument("--count", type=int, metavar="N", help="stop after N tie updates")
+    parser.add_argument(
+        "--until-finished",
+        action="store_true",
+        help="stop once the tie (--tie), or every tie seen, is finished with no seq gap open "
+        "(and its last moments told); under a backlog the worker may coalesce updates, so "
+        "this is how to wait for the end",
+    )
     parser.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds")
     parser.add_argument(
         "--replay", action="store_true", help=f"follow the {REPLAY_PREFIX} topics instead"

@@ -3,7 +3,8 @@
 `tie-scores` and `moments` are two topics, so their records do not arrive in telling order:
 a burst of records (see `streams.subscribing.in_bursts`) is sorted by tie and version, and a
 moment that still comes before its update is held until that update has been told. Updates
-that are not newer than the last one told for their tie are dropped.
+that are not newer than the last one told for their tie are dropped, and so is a moment
+whose id was told already (a worker that re-folded the log publishes it again).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Narration:
     latest: dict[str, TieState] = field(default_factory=dict)
     held: list[Moment] = field(default_factory=list)
     moments: list[Moment] = field(default_factory=list)  # every moment told so far
+    told_ids: set[str] = field(default_factory=set)  # a moment re-published is told once
 
     def update(self, state: TieState) -> list[Told]:
         """A `tie-scores` update: itself (if newer) and the moments it releases."""
@@ -36,17 +38,21 @@ class Narration:
         released = [m for m in self.held if m.tie_id == state.tie_id and m.version <= state.version]
         self.held = [m for m in self.held if m not in released]
         self.moments += released
+        self.told_ids.update(m.id for m in released)
         return [state, *released]
 
     def moment(self, moment: Moment) -> list[Told]:
         """A `moments` record: told now if its update was, held otherwise."""
         if self.tie_id is not None and moment.tie_id != self.tie_id:
             return []
+        if moment.id in self.told_ids or any(m.id == moment.id for m in self.held):
+            return []  # published again after a worker re-folded the log: the same moment
         seen = self.latest.get(moment.tie_id)
         if seen is None or seen.version < moment.version:
             self.held.append(moment)
             return []
         self.moments.append(moment)
+        self.told_ids.add(moment.id)
         return [moment]
 
     def record(self, is_moment: bool, value: bytes) -> list[Told]:

@@ -120,7 +120,7 @@ class _Run:
     partition: int
     generation: int
     start: int
-    end: int = -1
+    end: int  # the next offset: every one before it is folded into the run
     is_catch_up: bool = False
     records: dict[str, TieRecord] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
@@ -214,21 +214,18 @@ class TieProcessor:
         fresh = [m for m in messages if m.offset >= expected]
         if not fresh:
             return  # redelivered: folded already (a catch-up got there first)
-        run = _Run(partition, generation, start=expected)
-        if fresh[0].offset > expected:
-            log.warning(
-                "offsets %d-%d of %s[%d] never reached the processor; reading them from the log",
-                expected,
-                fresh[0].offset - 1,
-                first.topic,
-                partition,
-            )
-            async for missed in self.log.read(first.topic, partition, expected, fresh[0].offset):
-                await self._fold(run, missed)
+        run = _Run(partition, generation, start=expected, end=expected)
         for message in fresh:
             if message.offset < run.end:
                 continue
-            if message.offset > run.end >= 0:  # a hole inside the batch: read it first
+            if message.offset > run.end:
+                log.warning(
+                    "offsets %d-%d of %s[%d] never reached the processor; reading them",
+                    run.end,
+                    message.offset - 1,
+                    message.topic,
+                    partition,
+                )
                 async for missed in self.log.read(
                     message.topic, partition, run.end, message.offset
                 ):
@@ -241,7 +238,7 @@ class TieProcessor:
         if start is None:
             start = self.store.mark(partition) or 0
         self._caught_up_from.setdefault(partition, start)
-        run = _Run(partition, generation, start=start, is_catch_up=True)
+        run = _Run(partition, generation, start=start, end=start, is_catch_up=True)
         read = 0
         async for message in self.log.read(topic, partition, start, None):
             await self._fold(run, message)
@@ -249,7 +246,6 @@ class TieProcessor:
             if len(run.told) >= CATCH_UP_CHUNK:
                 await self._send(run, run.told)
                 run.told = []
-        run.end = max(run.end, start)
         await self._flush(run)
         if read:
             log.info(

@@ -108,9 +108,15 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
         on_ready=ready,
     )
 
+    def _is_over(tie: TieState) -> bool:
+        return tie.status.value == "finished" and tie.complete
+
+    shown: dict[str, TieState] = {}  # the newest state told of each tie
+
     def tell(told: TieState | Moment) -> None:
         if isinstance(told, TieState):
             counts.updates += 1
+            shown[told.tie_id] = told
             if args.json:
                 print(told.to_json(), flush=True)
             elif not live_view:
@@ -121,14 +127,19 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
                 print(f"  * {told.text}", flush=True)
 
     def is_done() -> bool:
-        return args.count is not None and counts.updates >= args.count
+        if args.count is not None and counts.updates >= args.count:
+            return True
+        if not getattr(args, "until_finished", False) or not shown:
+            return False
+        followed = [shown.get(args.tie)] if args.tie else shown.values()
+        return all(tie is not None and _is_over(tie) for tie in followed)
 
     bursts = in_bursts(updates)
     try:
         async for burst in bursts:
             for told in narration.burst([(u.topic == names.moments, u.value) for u in burst]):
                 if isinstance(told, TieState) and is_done():
-                    break  # past --count: neither this update nor its moments
+                    break  # past the end: neither this update nor its moments
                 tell(told)
             if view is not None:
                 view.update(scoreboard(narration.ties, [m.text for m in narration.moments]))
@@ -158,8 +169,9 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
 async def run_subscription(
     args: argparse.Namespace, counts: Counts, say: Callable[[str], None]
 ) -> int:
-    """Follow until --count updates, --timeout seconds (exit 1 if --count was not reached by
-    then), or Ctrl-C; gives up within seconds if the broker goes away."""
+    """Follow until --count updates or --until-finished, --timeout seconds (exit 1 if
+    either was not reached by then), or Ctrl-C; gives up within seconds if the broker goes
+    away."""
     work = while_broker_answers(args.broker, subscribe(args, counts, say))
     if args.timeout is None:
         return await work
@@ -168,5 +180,8 @@ async def run_subscription(
     except TimeoutError:
         if args.count is not None:
             say(f"fewer than {args.count} updates in {args.timeout:g}s ({counts})")
+            return 1
+        if getattr(args, "until_finished", False):
+            say(f"not finished in {args.timeout:g}s ({counts})")
             return 1
         return 0

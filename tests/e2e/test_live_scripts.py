@@ -244,5 +244,5 @@ def test_dead_letters_shows_and_follows_what_the_worker_refused(stack, tmp_path,
         shown.stdout,
     )
     assert "Seattle Sounders" in shown.stdout  # the error names the team
-    assert "original (" in shown.stdout and '{"event_id":"dead-letter-tie-leg1-004"' in shown.stdout
+    assert "original (" in shown.stdout and '"event_id":"dead-letter-tie-leg1-004"' in shown.stdout
     assert "1 dead letter(s): rule_violation 1 in dead-letters" in shown.stderr

@@ -41,3 +41,14 @@ def test_stale_and_repeated_updates_are_dropped_and_other_ties_ignored(seed_even
     assert narration.update(told[3][0]) == []
     other = told[6][0].model_copy(update={"tie_id": "another-quarterfinal"})
     assert narration.update(other) == []
+
+
+def test_a_moment_published_again_after_a_worker_refolded_the_log_is_told_once(seed_events):
+    narration = Narration()
+    for state, said in history(seed_events):
+        narration.update(state)
+        for moment in said:
+            narration.moment(moment)
+    republished = [moment for _, said in history(seed_events) for moment in said]
+    assert all(narration.moment(moment) == [] for moment in republished)
+    assert len(narration.moments) == len(republished)
