@@ -32,10 +32,10 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.bench import BenchSize, Report, run_all, settings, table
-from streams.broker import EmbeddedBroker
-from streams.commandline import ScriptFailure, describe, run_script, say
-from streams.connection import require_broker
+from streams.bench.measurements import BenchSize, Report, run_all, settings, table
+from streams.commands.endings import ScriptFailure, describe, run_script, say
+from streams.kafka.probe import require_broker
+from streams.local.broker import EmbeddedBroker
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,10 +31,10 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
 
 import orjson
 
-from streams.commandline import run_script, say
+from streams.clients.deadletters import DeadLetter, dead_letters, tally
+from streams.commands.endings import run_script, say
 from streams.config import add_broker_argument, bootstrap_of
-from streams.connection import require_broker, while_broker_answers
-from streams.deadletters import DeadLetter, dead_letters, tally
+from streams.kafka.probe import require_broker, while_broker_answers
 from streams.topics import REPLAY_PREFIX, TopicNames
 
 PROG = "dead_letters"

@@ -16,7 +16,7 @@ from environment import ROOT, ensure_project_env
 def main(argv: list[str] | None = None) -> int:
     ensure_project_env()
     sys.path.insert(0, str(ROOT))
-    from streams.demo import run_demo
+    from streams.clients.demo import run_demo
 
     return run_demo(sys.argv[1:] if argv is None else argv)
 

@@ -43,7 +43,7 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.commandline import ScriptFailure, run_script, say
+from streams.commands.endings import ScriptFailure, run_script, say
 from streams.providers import PROVIDERS, ProviderError, load_match, summary_lines
 from streams.providers.arguments import add_provider_arguments, import_options
 

@@ -36,11 +36,7 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.commandline import BAD_INPUT, DONE, ScriptFailure, run_script, say
-from streams.config import add_broker_argument, bootstrap_of
-from streams.connection import require_broker, while_broker_answers
-from streams.matchfiles import SourcedEvent, read_events
-from streams.producing import (
+from streams.clients.feed import (
     FeedProgress,
     Timed,
     clock_order,
@@ -48,6 +44,10 @@ from streams.producing import (
     start_producer,
     stop_producer,
 )
+from streams.clients.matchfiles import SourcedEvent, read_events
+from streams.commands.endings import BAD_INPUT, DONE, ScriptFailure, run_script, say
+from streams.config import add_broker_argument, bootstrap_of
+from streams.kafka.probe import require_broker, while_broker_answers
 from streams.providers import PROVIDERS, ImportOptions, ProviderError, load_match
 from streams.providers.arguments import add_provider_arguments, import_options
 from streams.topics import REPLAY_PREFIX, TopicNames

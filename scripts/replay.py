@@ -33,11 +33,17 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.commandline import BAD_INPUT, DONE, FAILED, ScriptFailure, run_script, say
+from streams.clients.feed import FeedProgress
+from streams.clients.replay import (
+    ReplayResult,
+    replay_files,
+    replay_log,
+    restream,
+    tie_events_from_log,
+)
+from streams.commands.endings import BAD_INPUT, DONE, FAILED, ScriptFailure, run_script, say
 from streams.config import Settings, add_broker_argument, bootstrap_of
-from streams.connection import require_broker, while_broker_answers
-from streams.producing import FeedProgress
-from streams.replaying import ReplayResult, replay_files, replay_log, restream, tie_events_from_log
+from streams.kafka.probe import require_broker, while_broker_answers
 from streams.topics import REPLAY_PREFIX, TopicNames
 from tracker import TrackerError
 from tracker.timeline import Cut, events_until

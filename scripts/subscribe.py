@@ -33,9 +33,9 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.commandline import ScriptFailure, run_script, say
+from streams.clients.subscriber import Counts, run_subscription
+from streams.commands.endings import ScriptFailure, run_script, say
 from streams.config import add_broker_argument
-from streams.subscription import Counts, run_subscription
 from streams.topics import REPLAY_PREFIX
 
 PROG = "subscribe"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from streams.config import Settings
-from streams.eventlog import MAX_FETCH_BYTES
-from streams.tables import changelog_topic_name
+from streams.kafka.log import MAX_FETCH_BYTES
 from streams.topics import TopicNames
-from streams.transport import TrackerApp
+from streams.worker.tables import changelog_topic_name
+from streams.worker.transport import TrackerApp
 
 
 def create_app(settings: Settings) -> TrackerApp:
@@ -20,7 +20,7 @@ def create_app(settings: Settings) -> TrackerApp:
         broker=settings.broker,
         store=settings.store,
         datadir=settings.datadir,
-        autodiscover=["streams.agents"],
+        autodiscover=["streams.worker.agents"],
         origin="streams",
         topic_partitions=settings.partitions,
         topic_allow_declare=True,

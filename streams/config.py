@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,6 +46,21 @@ class Settings(BaseModel):
         env = os.environ if environ is None else environ
         names = {field.alias for field in cls.model_fields.values() if field.alias}
         return cls.model_validate({name: env[name] for name in names if name in env})
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the environment variables a worker reads them from: the
+        inverse of :meth:`from_env`, so a worker started with it runs with exactly these."""
+        values = self.model_dump(by_alias=True)
+        return {
+            name: str(value).lower() if isinstance(value, bool) else str(value)
+            for name, value in values.items()
+        }
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (by field name), validated; the fields set on this one
+        stay set."""
+        data = self.model_dump(include=self.model_fields_set)
+        return type(self).model_validate({**data, **changes})
 
     @property
     def bootstrap(self) -> str:

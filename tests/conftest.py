@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
+from streams.local.broker import EmbeddedBroker
 from tracker import MatchEvent, parse_event
 
 ROOT = Path(__file__).resolve().parent.parent

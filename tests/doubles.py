@@ -11,7 +11,7 @@ import orjson
 
 from streams import codecs
 from streams.codecs import PartitionMark, TableValue, TieRecord, is_newer, mark_key
-from streams.processor import Incoming, Output, Outputs, TieProcessor
+from streams.worker.processor import Incoming, Output, Outputs, TieProcessor
 from tracker import MatchEvent, TieState
 
 TOPIC = "match-events"

@@ -20,10 +20,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from streams.clients.replay import replay_log
 from streams.config import bootstrap_of
-from streams.replaying import replay_log
 from streams.topics import TopicNames
-from streams.web.feed import Feed
+from streams.web.follower import TopicFollower
 from streams.web.model import Change, ReadModel
 from tracker import TrackerError
 from tracker.timeline import Cut
@@ -160,14 +160,14 @@ class WebSettings:
 
 
 class WebService:
-    """The read model, the feed that fills it, the live streams and the HTTP routes."""
+    """The read model, the follower that fills it, the live streams and the HTTP routes."""
 
     def __init__(self, settings: WebSettings) -> None:
         self.settings = settings
         self.names = TopicNames(settings.topic_prefix)
         self.bootstrap = bootstrap_of(settings.broker)
         self.model = ReadModel()
-        self.feed = Feed(self.bootstrap, self.names, self.model)
+        self.follower = TopicFollower(self.bootstrap, self.names, self.model)
         self.hub = Hub(settings.max_clients)
         self.model.listeners.append(self.hub.publish)
         self._replays = asyncio.Semaphore(REPLAYS_AT_ONCE)
@@ -211,7 +211,7 @@ class WebService:
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]
-        log.info("web: serving on %s (topics %s, %s)", self.url, *self.feed.topics)
+        log.info("web: serving on %s (topics %s, %s)", self.url, *self.follower.topics)
         return self.url
 
     async def stop(self) -> None:
@@ -222,7 +222,7 @@ class WebService:
 
     async def _on_startup(self, app: web.Application) -> None:
         self._tasks = [
-            asyncio.create_task(self.feed.run(), name="web-feed"),
+            asyncio.create_task(self.follower.run(), name="web-follower"),
             asyncio.create_task(self._heartbeat(), name="web-heartbeat"),
         ]
 
@@ -347,13 +347,13 @@ class WebService:
         return _snapshot(self.model, tie_id)
 
     async def _healthz(self, request: web.Request) -> web.Response:
-        lag = await self.feed.lag()
-        is_ok = self.feed.is_broker_reachable and self.feed.phase == "live"
+        lag = await self.follower.lag()
+        is_ok = self.follower.is_broker_reachable and self.follower.phase == "live"
         return _json(
             {
-                "status": "ok" if is_ok else self.feed.phase,
+                "status": "ok" if is_ok else self.follower.phase,
                 "broker": self.bootstrap,
-                "broker_reachable": self.feed.is_broker_reachable,
+                "broker_reachable": self.follower.is_broker_reachable,
                 "caught_up": self.model.is_caught_up,
                 "lag": lag,
                 "ties": len(self.model),
@@ -364,7 +364,7 @@ class WebService:
 
     async def _metrics(self, request: web.Request) -> web.Response:
         """Prometheus text format (version 0.0.4)."""
-        lag = await self.feed.lag()
+        lag = await self.follower.lag()
         counters, hub = self.model.counters, self.hub
         plain: list[tuple[str, str, str, float]] = [
             ("updates_applied_total", "counter", "Tie updates applied to the read model.",
@@ -387,9 +387,9 @@ class WebService:
             ("caught_up", "gauge", "1 once the log was read to where it ended at start.",
              float(self.model.is_caught_up)),
             ("broker_reachable", "gauge", "1 while the broker answers.",
-             float(self.feed.is_broker_reachable)),
+             float(self.follower.is_broker_reachable)),
             ("feed_restarts_total", "counter", "Times reading the topics started over.",
-             self.feed.restarts),
+             self.follower.restarts),
         ]  # fmt: skip
         lines: list[str] = []
         for name, kind, help_text, value in plain:

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from scripts.environment import _wanted_stamp
-from streams.broker import EmbeddedBroker, free_port
-from streams.matchfiles import read_events
-from streams.producing import clock_order
+from streams.clients.feed import clock_order
+from streams.clients.matchfiles import read_events
+from streams.local.broker import EmbeddedBroker
+from streams.local.processes import free_port
 from tests.e2e.conftest import ROOT, run_script
 
 SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"

@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
-from streams.broker import EmbeddedBroker
-from streams.launcher import WorkerProcess
+from streams.config import Settings
+from streams.local.broker import EmbeddedBroker
+from streams.local.worker import WorkerProcess
 from tests.e2e.conftest import ROOT, run_script
 
 pytestmark = pytest.mark.broker
@@ -29,10 +30,8 @@ def test_a_subscriber_started_before_the_worker_tells_both_legs_in_order_with_th
         assert follower.stderr is not None
         waiting = follower.stderr.readline()
         assert waiting.startswith(f"subscribe: waiting for tie-scores, moments on {broker.url}")
-        worker = WorkerProcess(
-            {**env, "TRACKER_APP_ID": "first-hour", "TRACKER_DATADIR": str(tmp_path / "data")},
-            tmp_path / "worker.log",
-        ).start()
+        settings = Settings.from_env(env).replace(app_id="first-hour")
+        worker = WorkerProcess(settings, tmp_path / "worker.log").start()
         try:
             worker.wait_ready()
             fed = run_script("produce.py", *map(str, seed_files), env=env)  # as the README says

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker, free_port, is_port_free
-from streams.launcher import WorkerProcess
+from streams.config import Settings
+from streams.local.broker import EmbeddedBroker
+from streams.local.processes import free_port, is_port_free
+from streams.local.worker import WorkerProcess
 from tests.e2e.conftest import ROOT, run_script
 
 pytestmark = pytest.mark.broker
@@ -28,14 +30,8 @@ def stack(tmp_path_factory):
     """Broker + worker; yields the environment the scripts run with."""
     work = tmp_path_factory.mktemp("stack")
     with EmbeddedBroker(log_path=work / "tansu.log") as broker:
-        worker = WorkerProcess(
-            {
-                "KAFKA_BROKER": broker.url,
-                "TRACKER_APP_ID": "e2e",
-                "TRACKER_DATADIR": str(work / "data"),
-            },
-            work / "worker.log",
-        ).start()
+        worker = WorkerProcess(Settings(broker=broker.url, app_id="e2e"), work / "worker.log")
+        worker.start()
         try:
             worker.wait_ready()
             yield {**os.environ, "KAFKA_BROKER": broker.url}

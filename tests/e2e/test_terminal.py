@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import free_port, is_port_free
+from streams.local.processes import free_port, is_port_free
 from tests.e2e.conftest import ROOT
 from tests.e2e.terminal import Terminal
 

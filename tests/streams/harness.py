@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,11 +11,11 @@ from pathlib import Path
 
 import orjson
 
-from streams.config import bootstrap_of
-from streams.launcher import WorkerProcess
-from streams.matchfiles import SourcedEvent
-from streams.producing import Timed, send_events, start_producer
-from streams.subscribing import follow
+from streams.clients.feed import Timed, send_events, start_producer
+from streams.clients.matchfiles import SourcedEvent
+from streams.config import Settings, bootstrap_of
+from streams.kafka.follow import follow
+from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames
 from tracker import MatchEvent, TieState
 
@@ -39,15 +38,14 @@ class Namespace:
     def bootstrap(self) -> str:
         return bootstrap_of(self.broker)
 
-    def environment(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "KAFKA_BROKER": self.broker,
-            "TRACKER_APP_ID": self.name,
-            "TRACKER_TOPIC_PREFIX": f"{self.name}.",
-            "TRACKER_PARTITIONS": str(self.partitions),
-            "TRACKER_STORE": "memory://",
-        }
+    def settings(self) -> Settings:
+        """A worker's settings in this namespace (every other one at its default)."""
+        return Settings(
+            broker=self.broker,
+            app_id=self.name,
+            topic_prefix=self.topics.prefix,
+            partitions=self.partitions,
+        )
 
 
 class Worker(WorkerProcess):
@@ -60,9 +58,10 @@ class Worker(WorkerProcess):
         label: str = "worker",
         env: dict[str, str] | None = None,
     ) -> None:
-        log_path = log_dir / f"{space.name}-{label}-{uuid.uuid4().hex[:6]}.log"
-        data = {"TRACKER_DATADIR": str(log_path.with_suffix(".data"))}
-        super().__init__({**space.environment(), **data, **(env or {})}, log_path)
+        """``env``: more settings, as the environment variables that set them."""
+        changes = Settings.from_env(env or {})
+        settings = space.settings().replace(**changes.model_dump(include=changes.model_fields_set))
+        super().__init__(settings, log_dir / f"{space.name}-{label}-{uuid.uuid4().hex[:6]}.log")
 
     def start(self) -> Worker:
         super().start()

@@ -15,8 +15,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from streams.broker import EmbeddedBroker, PortTaken, create_topics, metadata_brokers
 from streams.config import bootstrap_of
+from streams.kafka.admin import create_topics
+from streams.local.broker import EmbeddedBroker, PortTaken, metadata_brokers
 
 pytestmark = pytest.mark.broker
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,7 +145,7 @@ def test_the_broker_dies_with_its_parent(how: str) -> None:
     child = textwrap.dedent(
         f"""
         import os, signal, sys, time
-        from streams.broker import EmbeddedBroker
+        from streams.local.broker import EmbeddedBroker
         broker = EmbeddedBroker().start()
         print(broker.pid, broker.port, flush=True)
         sys.stdin.readline()

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from streams.synthetic import generate_ties
+from streams.bench.synthetic import generate_ties
 from tests.conftest import SEED_FILES, load_events
 from tests.streams.harness import Namespace, Worker, feed, finished, latest_states, read_until
 from tracker import TieState, fold, new_tie
@@ -103,7 +103,7 @@ async def test_a_changelog_record_the_worker_cannot_read_makes_it_rebuild_from_t
     be trusted, so the partition is folded again from `match-events`, not left short."""
     from aiokafka import AIOKafkaProducer
 
-    from streams.tables import changelog_topic_name
+    from streams.worker.tables import changelog_topic_name
     from tests.streams.harness import send_raw
 
     space = Namespace(broker_url)

@@ -8,7 +8,7 @@ import random
 import orjson
 import pytest
 
-from streams.synthetic import generate_ties
+from streams.bench.synthetic import generate_ties
 from tests.conftest import SEED_FILES, load_events
 from tests.streams.harness import (
     Namespace,

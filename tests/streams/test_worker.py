@@ -13,8 +13,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from streams.broker import EmbeddedBroker
-from streams.tables import changelog_topic_name
+from streams.local.broker import EmbeddedBroker
+from streams.worker.tables import changelog_topic_name
 from tests.streams.harness import Namespace, Worker
 
 pytestmark = pytest.mark.broker

@@ -7,8 +7,8 @@ import hashlib
 
 import orjson
 
+from streams.clients.deadletters import DeadLetter, tally
 from streams.codecs import dead_letter
-from streams.deadletters import DeadLetter, tally
 
 SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 GOAL = (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from streams.matchfiles import SourcedEvent, read_events
-from streams.producing import clock_order
+from streams.clients.feed import clock_order
+from streams.clients.matchfiles import SourcedEvent, read_events
 from tests.conftest import SEED_FILES
 
 SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.narration import Narration
+from streams.clients.narration import Narration
 from tracker import TieState, evolve, new_tie
 from tracker.moments import moments
 

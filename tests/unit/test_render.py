@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from streams.render import one_line, scoreboard, summary
+from streams.clients.render import one_line, scoreboard, summary
 from tracker import fold, new_tie
 from tracker.timeline import Cut, events_until
 

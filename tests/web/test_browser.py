@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from streams.broker import create_topics
-from streams.web import WebProcess
+from streams.kafka.admin import create_topics
+from streams.local.web import WebProcess
 from tests.streams.harness import ROOT, Namespace, Worker, feed
 from tests.web.service import seed_as
 from tracker import event_from_dict

@@ -1,4 +1,4 @@
-"""Feeding the web read model: `tie-scores` and `moments` followed from the beginning.
+"""Following `tie-scores` and `moments` from the beginning into the web read model.
 
 Waits for topics that do not exist yet, reads to the end the fetch responses report (the
 fetch high watermark, never `end_offsets`: see DESIGN.md), then follows; a lost broker
@@ -15,15 +15,15 @@ import time
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from streams.subscribing import high_watermarks
+from streams.kafka.follow import high_watermarks
 from streams.topics import TopicNames
-from streams.transport import FETCH_MAX_WAIT_MS
 from streams.web.model import ReadModel
+from streams.worker.transport import FETCH_MAX_WAIT_MS
 
 log = logging.getLogger(__name__)
 
 
-class Feed:
+class TopicFollower:
     """Reads ``names.tie_scores`` and ``names.moments`` into ``model`` until cancelled."""
 
     def __init__(
@@ -139,7 +139,7 @@ class Feed:
                 log.info("waiting for topic(s) %s on %s", ", ".join(missing), self.bootstrap)
                 told = missing
             await consumer.topics()  # raises when the broker is gone
-            await consumer._client.force_metadata_update()  # as streams.subscribing does
+            await consumer._client.force_metadata_update()  # as streams.kafka.follow does
             await asyncio.sleep(0.5)
 
     async def _check_broker(self, consumer: AIOKafkaConsumer, every: float = 5.0) -> None:

@@ -1,7 +1,7 @@
 """The Faust side of the worker: `match-events` in, through the processor, updates out.
 
 The agent only hands messages to the processor's inbox; the processor folds whatever has
-arrived as one run (`streams.processor`). Rebalances drive the ownership lease and the
+arrived as one run (`streams.worker.processor`). Rebalances drive the ownership lease and the
 catch-up that runs before any message of a newly assigned partition is folded.
 """
 
@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from streams.app import app, settings
-from streams.eventlog import KafkaEventLog
-from streams.processor import Incoming, Output, Outputs, TieProcessor
-from streams.tables import TieStore, tie_table
+from streams.kafka.log import KafkaEventLog
 from streams.topics import TopicNames
+from streams.worker.processor import Incoming, Output, Outputs, TieProcessor
+from streams.worker.tables import TieStore, tie_table
 
 log = logging.getLogger(__name__)
 

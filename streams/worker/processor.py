@@ -14,7 +14,7 @@ The order of effects is what makes a crash harmless (README, "Guarantees"):
 4. Every offset, in order. The processor knows the next offset it expects per partition and
    reads any jump from the log first (Faust can skip offsets when a worker starts).
 5. Fenced. Nothing is published or stored unless the partition is still ours under a
-   valid lease (`streams.fencing`).
+   valid lease (`streams.worker.fencing`).
 
 Bad input of any kind ends in `dead-letters` with its reason; nothing stops the worker.
 """
@@ -92,7 +92,7 @@ class Store(Protocol):
 
 
 class Owner(Protocol):
-    """Whether this worker may still act for a partition (see `streams.fencing`)."""
+    """Whether this worker may still act for a partition (see `streams.worker.fencing`)."""
 
     def owns(self, partition: int, generation: int) -> bool: ...
 

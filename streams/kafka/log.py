@@ -16,8 +16,8 @@ from typing import TypeAlias
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
-from streams.processor import Incoming
-from streams.transport import FETCH_MAX_WAIT_MS
+from streams.worker.processor import Incoming
+from streams.worker.transport import FETCH_MAX_WAIT_MS
 
 log = logging.getLogger(__name__)
 

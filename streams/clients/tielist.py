@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from streams.eventlog import read_topic
-from streams.render import one_line
+from streams.clients.render import one_line
+from streams.kafka.log import read_topic
 from tracker import TieState
 
 

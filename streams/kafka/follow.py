@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaConnectionError
 
-from streams.connection import BrokerUnavailable
-from streams.transport import FETCH_MAX_WAIT_MS
+from streams.kafka.probe import BrokerUnavailable
+from streams.worker.transport import FETCH_MAX_WAIT_MS
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from types import FrameType
 
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from streams.connection import BrokerUnavailable
+from streams.kafka.probe import BrokerUnavailable
 
 DONE = 0
 BAD_INPUT = 1

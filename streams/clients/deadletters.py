@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 
-from streams.eventlog import read_topic
-from streams.subscribing import follow
+from streams.kafka.follow import follow
+from streams.kafka.log import read_topic
 
 PREVIEW_CHARS = 120
 

@@ -22,17 +22,17 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from streams.broker import create_topics
+from streams.bench.synthetic import generate_ties
 from streams.codecs import decode_event, encode_event
-from streams.config import bootstrap_of
-from streams.eventlog import read_topic
-from streams.launcher import WorkerProcess
-from streams.subscribing import follow
-from streams.synthetic import generate_ties
+from streams.config import Settings, bootstrap_of
+from streams.kafka.admin import create_topics
+from streams.kafka.follow import follow
+from streams.kafka.log import read_topic
+from streams.local.web import WebProcess
+from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames
-from streams.transport import FETCH_MAX_WAIT_MS
 from streams.web.client import server_events
-from streams.web.launcher import WebProcess
+from streams.worker.transport import FETCH_MAX_WAIT_MS
 from tracker import MatchEvent, evolve, new_tie
 
 
@@ -187,17 +187,10 @@ async def _await_versions(
 
 
 def _worker(broker: str, space: str, partitions: int, log_dir: Path, label: str) -> WorkerProcess:
-    return WorkerProcess(
-        {
-            "KAFKA_BROKER": broker,
-            "TRACKER_APP_ID": space,
-            "TRACKER_TOPIC_PREFIX": f"{space}.",
-            "TRACKER_PARTITIONS": str(partitions),
-            "TRACKER_STORE": "memory://",
-            "TRACKER_DATADIR": str(log_dir / f"{space}-{label}-data"),
-        },
-        log_dir / f"{space}-{label}.log",
+    settings = Settings(
+        broker=broker, app_id=space, topic_prefix=f"{space}.", partitions=partitions
     )
+    return WorkerProcess(settings, log_dir / f"{space}-{label}.log")
 
 
 async def measure_pipeline(

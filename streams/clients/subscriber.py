@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from streams.clients.narration import Narration
+from streams.clients.render import one_line, scoreboard
+from streams.clients.tielist import latest_ties
 from streams.config import bootstrap_of
-from streams.connection import require_broker, while_broker_answers
-from streams.narration import Narration
-from streams.render import one_line, scoreboard
-from streams.subscribing import follow, in_bursts
-from streams.tielisting import latest_ties
+from streams.kafka.follow import follow, in_bursts
+from streams.kafka.probe import require_broker, while_broker_answers
 from streams.topics import REPLAY_PREFIX, TopicNames
 from tracker import TieState
 from tracker.moments import Moment

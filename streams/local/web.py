@@ -1,22 +1,20 @@
-"""Starting and stopping the web service as a child process (demo, tests, benchmark)."""
+"""The web service as a child process (demo, tests, benchmark)."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from streams.launcher import ROOT, die_with_parent
+from streams.local.processes import HOST, ChildProcess
 from streams.web.__main__ import READY_PREFIX
 
 
-class WebProcess:
-    """`python -m streams web` in its own process group, its output in a log file; stopped by
-    :meth:`stop`, and killed by the kernel if its parent dies first.
+class WebProcess(ChildProcess):
+    """`python -m streams web`, its output in a log file; stopped by :meth:`stop`, and
+    killed by the kernel if its parent dies first.
 
     ``port=0`` lets the service pick a free port; :meth:`wait_ready` returns the URL."""
 
@@ -24,22 +22,21 @@ class WebProcess:
         self,
         broker: str,
         *,
-        host: str = "127.0.0.1",
+        host: str = HOST,
         port: int = 0,
         topic_prefix: str = "",
         max_clients: int | None = None,
         log_path: Path,
         env: Mapping[str, str] | None = None,
     ) -> None:
+        super().__init__(log_path, stop_timeout=15.0)
         self.broker = broker
         self.host = host
         self.port = port
         self.topic_prefix = topic_prefix
         self.max_clients = max_clients
-        self.log_path = log_path
         self.env = dict(env or {})
         self.url: str | None = None
-        self.process: subprocess.Popen[bytes] | None = None
         self._log_start = 0
 
     def command(self) -> list[str]:
@@ -51,22 +48,10 @@ class WebProcess:
         return command
 
     def start(self) -> WebProcess:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.url = None
         self._log_start = len(self.log())  # a restart appends to the same log
-        self.process = subprocess.Popen(
-            self.command(),
-            cwd=ROOT,
-            env={**os.environ, **self.env},
-            stdout=self.log_path.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
+        self.spawn(self.command(), {**os.environ, **self.env}, append=True)
         return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def wait_ready(self, timeout: float = 30.0) -> str:
         """The URL once the service listens; raises with the log's tail otherwise."""
@@ -78,17 +63,6 @@ class WebProcess:
                     self.port = int(self.url.rsplit(":", 1)[1])
                     return self.url
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"web service exited early; its log ends:\n{self.log()[-3000:]}")
+                raise RuntimeError(f"web service exited early; its log ends:\n{self.log_tail()}")
             time.sleep(0.1)
-        raise TimeoutError(f"web service not ready in {timeout:.0f}s; log:\n{self.log()[-3000:]}")
-
-    def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM (live streams end, the port is freed), then SIGKILL after ``timeout``."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+        raise TimeoutError(f"web service not ready in {timeout:.0f}s; log:\n{self.log_tail()}")

@@ -1,5 +1,5 @@
 """Faust's aiokafka transport with three changes: a short fetch wait, heartbeats that renew
-the worker's ownership lease (`streams.fencing`), and no false stall alarms for changelogs.
+the worker's ownership lease (`streams.worker.fencing`), and no false stall alarms for changelogs.
 
 Faust builds its consumer with `fetch_max_wait_ms=1500`. Tansu holds every fetch for the
 full wait even when records arrive meanwhile (measured: a message every 100 ms is seen
@@ -17,7 +17,7 @@ from typing import Any
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from streams.fencing import Ownership
+from streams.worker.fencing import Ownership
 
 FETCH_MAX_WAIT_MS = 20
 #: A healthy broker lets the consumer leave its group in well under a second.
@@ -84,7 +84,7 @@ class Transport(faust_aiokafka.Transport):
 
 class TrackerApp(faust.App):
     """The Faust app on the transport above (for `kafka://` brokers), with the ownership
-    lease its heartbeats renew (see `streams.fencing`)."""
+    lease its heartbeats renew (see `streams.worker.fencing`)."""
 
     #: ``{topic: (partitions, compacted)}`` the worker creates before it consumes anything.
     topic_layout: Mapping[str, tuple[int, bool]] = {}
@@ -99,7 +99,7 @@ class TrackerApp(faust.App):
         partition counts; an uncompacted `tie-scores` on Apache Kafka)."""
         await super().on_first_start()
         if self.topic_layout:
-            from streams.broker import create_topics  # the worker's only admin call
+            from streams.kafka.admin import create_topics  # the worker's only admin call
 
             bootstrap = str(self.conf.broker[0]).split("://", 1)[-1].rstrip("/")
             created = await create_topics(bootstrap, self.topic_layout)

@@ -11,23 +11,23 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from streams.broker import create_topics
-from streams.codecs import decode_event
-from streams.config import bootstrap_of
-from streams.eventlog import read_key
-from streams.launcher import WorkerProcess
-from streams.matchfiles import LineError, SourcedEvent, read_events
-from streams.producing import (
+from streams.clients.feed import (
     FeedProgress,
     clock_order,
     send_events,
     start_producer,
     stop_producer,
 )
-from streams.render import summary
-from streams.subscribing import Update, follow, high_watermarks
+from streams.clients.matchfiles import LineError, SourcedEvent, read_events
+from streams.clients.render import summary
+from streams.codecs import decode_event
+from streams.config import Settings, bootstrap_of
+from streams.kafka.admin import create_topics
+from streams.kafka.follow import Update, follow, high_watermarks
+from streams.kafka.log import read_key
+from streams.local.worker import WorkerProcess
 from streams.topics import REPLAY_PREFIX, TopicNames
-from streams.transport import FETCH_MAX_WAIT_MS
+from streams.worker.transport import FETCH_MAX_WAIT_MS
 from tracker import InvalidEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.timeline import Cut, events_until
 
@@ -134,17 +134,14 @@ async def restream(
     app_id = f"tracker-replay-{int(time.time() * 1000)}"
     await create_topics(bootstrap, names.layout(partitions))
     await _position_group_at_end(bootstrap, app_id, names.match_events)
-    worker = WorkerProcess(
-        {
-            "KAFKA_BROKER": broker,
-            "TRACKER_APP_ID": app_id,
-            "TRACKER_TOPIC_PREFIX": REPLAY_PREFIX,
-            "TRACKER_PARTITIONS": str(partitions),
-            "TRACKER_STORE": "memory://",
-            "TRACKER_DATADIR": str(log_dir / f"{app_id}-data"),
-        },
-        log_dir / f"{app_id}.log",
-    ).start()
+    settings = Settings.from_env().replace(
+        broker=broker,
+        app_id=app_id,
+        topic_prefix=REPLAY_PREFIX,
+        partitions=partitions,
+        store="memory://",
+    )
+    worker = WorkerProcess(settings, log_dir / f"{app_id}.log").start()
     try:
         await asyncio.to_thread(worker.wait_ready)
         expected = fold_sourced(events, [])

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
+from streams.clients.matchfiles import SourcedEvent
 from streams.codecs import encode_event
-from streams.connection import BrokerUnavailable
-from streams.matchfiles import SourcedEvent
+from streams.kafka.probe import BrokerUnavailable
 from tracker.events import MatchScheduled
 
 log = logging.getLogger(__name__)

@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from streams.broker import DEFAULT_PORT, EmbeddedBroker, is_port_free
-from streams.commandline import INTERRUPTED, ScriptFailure, describe, run_script
-from streams.connection import while_broker_answers
-from streams.launcher import WorkerProcess
-from streams.matchfiles import read_events
-from streams.narration import Narration
-from streams.producing import clock_order, send_events, start_producer, stop_producer
-from streams.render import one_line, scoreboard, summary
-from streams.replaying import fold_sourced
-from streams.subscribing import follow, in_bursts
+from streams.clients.feed import clock_order, send_events, start_producer, stop_producer
+from streams.clients.matchfiles import read_events
+from streams.clients.narration import Narration
+from streams.clients.render import one_line, scoreboard, summary
+from streams.clients.replay import fold_sourced
+from streams.commands.endings import INTERRUPTED, ScriptFailure, describe, run_script
+from streams.config import Settings
+from streams.kafka.follow import follow, in_bursts
+from streams.kafka.probe import while_broker_answers
+from streams.local.broker import DEFAULT_PORT, EmbeddedBroker
+from streams.local.processes import is_port_free
+from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames
 from tracker import TieState
 
@@ -183,15 +185,10 @@ def run_demo(argv: list[str]) -> int:
                 _say(f"port {args.port} is taken; using {broker.port}")
             kept = "kept" if args.keep_logs else "removed at the end"
             _say(f"embedded broker (Tansu) on {broker.url}; logs in {work} ({kept})")
-            worker = WorkerProcess(
-                {
-                    "KAFKA_BROKER": broker.url,
-                    "TRACKER_APP_ID": "tracker-demo",
-                    "TRACKER_STORE": "memory://",
-                    "TRACKER_DATADIR": str(work / "worker-data"),
-                },
-                work / "worker.log",
-            ).start()
+            settings = Settings.from_env().replace(
+                broker=broker.url, app_id="tracker-demo", store="memory://"
+            )
+            worker = WorkerProcess(settings, work / "worker.log").start()
             ready = worker.wait_ready()
             _say(
                 f"worker ready in {ready:.1f}s; feeding the seed tie "

@@ -1,0 +1,1 @@
+"""The benchmark: its measurements, and generated ties that look like real matches."""
