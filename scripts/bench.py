@@ -33,7 +33,8 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streams.bench.measurements import BenchSize, Report, run_all, settings, table
-from streams.commands.endings import ScriptFailure, describe, run_script, say
+from streams.commands.endings import ScriptFailure, run_script, say
+from streams.errors import BrokerUnavailable, StreamsError, describe
 from streams.kafka.probe import require_broker
 from streams.local.broker import EmbeddedBroker
 
@@ -57,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
             url = args.broker or broker.start().url  # type: ignore[union-attr]
             say("bench", f"broker {url}; worker logs in {log_dir}")
             figures = asyncio.run(run_all(url, size, log_dir, lambda text: say("bench", text)))
-        except (OSError, RuntimeError, TimeoutError) as error:
+        except BrokerUnavailable:
+            raise
+        except StreamsError as error:
             raise ScriptFailure(f"failed: {describe(error)}") from None
         finally:
             if broker is not None:

@@ -34,6 +34,7 @@ import orjson
 from streams.clients.deadletters import DeadLetter, dead_letters, tally
 from streams.commands.endings import run_script, say
 from streams.config import add_broker_argument, bootstrap_of
+from streams.errors import TopicMissing
 from streams.kafka.probe import require_broker, while_broker_answers
 from streams.topics import REPLAY_PREFIX, TopicNames
 
@@ -84,7 +85,7 @@ async def show(args: argparse.Namespace, shown: list[DeadLetter]) -> int:
             else:
                 print("\n".join(letter.lines()), flush=True)
             shown.append(letter)
-    except LookupError:
+    except TopicMissing:
         say(PROG, f"no {topic} topic on {args.broker}: nothing has been refused there")
         return 0
     say(PROG, f"{tally(shown)} in {topic} on {args.broker}")

@@ -44,7 +44,7 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streams.commands.endings import ScriptFailure, run_script, say
-from streams.providers import PROVIDERS, ProviderError, load_match, summary_lines
+from streams.providers import PROVIDERS, load_match, summary_lines
 from streams.providers.arguments import add_provider_arguments, import_options
 
 
@@ -65,10 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def convert() -> int:
         options = import_options(args)
-        try:
-            result = load_match(args.provider, options)
-        except ProviderError as error:
-            raise ScriptFailure(str(error)) from None
+        result = load_match(args.provider, options)
         lines = result.to_jsonl()
         try:
             if args.output:

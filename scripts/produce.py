@@ -36,19 +36,13 @@ if __package__ in (None, ""):  # run as a file: inside the project's venv, from 
     ensure_project_env(any_installed_python=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.clients.feed import (
-    FeedProgress,
-    Timed,
-    clock_order,
-    send_events,
-    start_producer,
-    stop_producer,
-)
-from streams.clients.matchfiles import SourcedEvent, read_events
+from streams.clients.feed import FeedProgress, Timed, clock_order, send_events
+from streams.clients.matchfiles import LineError, SourcedEvent, read_events
 from streams.commands.endings import BAD_INPUT, DONE, ScriptFailure, run_script, say
 from streams.config import add_broker_argument, bootstrap_of
+from streams.kafka.clients import producing
 from streams.kafka.probe import require_broker, while_broker_answers
-from streams.providers import PROVIDERS, ImportOptions, ProviderError, load_match
+from streams.providers import PROVIDERS, ImportOptions, load_match
 from streams.providers.arguments import add_provider_arguments, import_options
 from streams.topics import REPLAY_PREFIX, TopicNames
 
@@ -142,20 +136,19 @@ def _progress(total: int) -> tuple[Callable[[Timed], None], Callable[[], None]]:
 async def _send(args: argparse.Namespace, progress: FeedProgress, speed: float) -> int:
     await require_broker(args.broker)
     topic = TopicNames(REPLAY_PREFIX if args.replay else "").match_events
-    producer = await start_producer(bootstrap_of(args.broker))
-    pace = f"at speed {speed:g}" if speed else "as fast as the broker takes them"
-    say(PROG, f"sending {len(progress.timed)} events to {topic} on {args.broker}, {pace}")
-    tick, done = _progress(len(progress.timed))
-    try:
-        return await while_broker_answers(
-            args.broker,
-            send_events(
-                producer, topic, progress.timed, speed=speed, on_sent=tick, progress=progress
-            ),
-        )
-    finally:
-        done()
-        await stop_producer(producer)
+    async with producing(bootstrap_of(args.broker)) as producer:
+        pace = f"at speed {speed:g}" if speed else "as fast as the broker takes them"
+        say(PROG, f"sending {len(progress.timed)} events to {topic} on {args.broker}, {pace}")
+        tick, done = _progress(len(progress.timed))
+        try:
+            return await while_broker_answers(
+                args.broker,
+                send_events(
+                    producer, topic, progress.timed, speed=speed, on_sent=tick, progress=progress
+                ),
+            )
+        finally:
+            done()
 
 
 def so_far(progress: FeedProgress | None) -> str | None:
@@ -182,15 +175,11 @@ def main(argv: list[str] | None = None) -> int:
             raise ScriptFailure("--speed must be >= 0")
         if bool(args.files) == bool(args.provider):
             raise ScriptFailure("give either FILEs or --provider with its files")
-        try:
-            if args.provider:
-                events, errors = provider_events(args.provider, import_options(args)), []
-            else:
-                events, errors = read_events(args.files)
-        except OSError as error:
-            raise ScriptFailure(f"cannot read {error.filename}: {error.strerror}") from None
-        except ProviderError as error:
-            raise ScriptFailure(str(error)) from None
+        errors: list[LineError] = []
+        if args.provider:
+            events = provider_events(args.provider, import_options(args))
+        else:
+            events, errors = read_events(args.files)
         for problem in errors:
             say(PROG, f"skipped {problem}")
         if errors and args.strict:

@@ -45,7 +45,6 @@ from streams.commands.endings import BAD_INPUT, DONE, FAILED, ScriptFailure, run
 from streams.config import Settings, add_broker_argument, bootstrap_of
 from streams.kafka.probe import require_broker, while_broker_answers
 from streams.topics import REPLAY_PREFIX, TopicNames
-from tracker import TrackerError
 from tracker.timeline import Cut, events_until
 
 PROG = "replay"
@@ -121,17 +120,12 @@ def main(argv: list[str] | None = None) -> int:
             raise ScriptFailure("--speed re-streams from the log: use it with --tie")
         if args.speed is not None and args.speed <= 0:
             raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
-        try:
-            cut = Cut.parse(args.at) if args.at else None
-            if args.file:
-                return _print(replay_files(args.file, cut), args.json)
-            return asyncio.run(
-                while_broker_answers(args.broker, _from_log(args, cut, progress, log_dir))
-            )
-        except OSError as error:
-            raise ScriptFailure(f"cannot read {error.filename}: {error.strerror}") from None
-        except (TrackerError, LookupError, TimeoutError, RuntimeError) as error:
-            raise ScriptFailure(str(error) or type(error).__name__) from None
+        cut = Cut.parse(args.at) if args.at else None
+        if args.file:
+            return _print(replay_files(args.file, cut), args.json)
+        return asyncio.run(
+            while_broker_answers(args.broker, _from_log(args, cut, progress, log_dir))
+        )
 
     def so_far() -> str | None:
         if not progress.timed:

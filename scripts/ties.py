@@ -31,6 +31,7 @@ import orjson
 from streams.clients.tielist import ListedTie, latest_ties
 from streams.commands.endings import run_script, say
 from streams.config import add_broker_argument, bootstrap_of
+from streams.errors import TopicMissing
 from streams.kafka.probe import require_broker, while_broker_answers
 from streams.topics import REPLAY_PREFIX, TopicNames
 from tracker import Status
@@ -103,7 +104,7 @@ async def list_ties(args: argparse.Namespace) -> int:
     topic = TopicNames(REPLAY_PREFIX if args.replay else "").tie_scores
     try:
         ties = await latest_ties(bootstrap_of(args.broker), topic)
-    except LookupError:
+    except TopicMissing:
         say(PROG, f"no {topic} topic on {args.broker}: no worker has published there yet")
         return 0
     shown = [t for t in ties if args.status is None or t.status == args.status]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streams.config import Settings
-from streams.kafka.log import MAX_FETCH_BYTES
+from streams.kafka.clients import MAX_FETCH_BYTES
 from streams.topics import TopicNames
 from streams.worker.tables import changelog_topic_name
 from streams.worker.transport import TrackerApp

@@ -20,19 +20,19 @@ from typing import Any
 
 import aiohttp
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.bench.synthetic import generate_ties
 from streams.codecs import decode_event, encode_event
 from streams.config import Settings, bootstrap_of
+from streams.errors import TimedOut
 from streams.kafka.admin import create_topics
+from streams.kafka.clients import consuming, producing
 from streams.kafka.follow import follow
 from streams.kafka.log import read_topic
 from streams.local.web import WebProcess
 from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames
 from streams.web.client import server_events
-from streams.worker.transport import FETCH_MAX_WAIT_MS
 from tracker import MatchEvent, evolve, new_tie
 
 
@@ -58,6 +58,10 @@ class BenchSize:
     @classmethod
     def full(cls) -> BenchSize:
         return cls(1_000, 1_000, 10_000, 1_000, 20.0, 380)
+
+
+#: Producer settings for a backlog sent as fast as the broker takes it.
+_BULK: dict[str, Any] = {"acks": "all", "max_batch_size": 256 * 1024}
 
 
 @dataclass
@@ -95,19 +99,13 @@ def measure_fold(ties: list[list[MatchEvent]]) -> dict[str, float]:
 
 
 async def _produce(bootstrap: str, topic: str, events: list[MatchEvent]) -> float:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=256 * 1024
-    )
-    await producer.start()
-    started = time.perf_counter()
-    try:
+    async with producing(bootstrap, **_BULK) as producer:
+        started = time.perf_counter()
         futures = [
             await producer.send(topic, key=e.tie_id.encode(), value=encode_event(e)) for e in events
         ]
         await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
-    return time.perf_counter() - started
+        return time.perf_counter() - started
 
 
 async def measure_raw_client(bootstrap: str, events: list[MatchEvent], partitions: int) -> dict:
@@ -116,22 +114,12 @@ async def measure_raw_client(bootstrap: str, events: list[MatchEvent], partition
     source, sink = f"bench-raw-in-{uuid.uuid4().hex[:6]}", f"bench-raw-out-{uuid.uuid4().hex[:6]}"
     await create_topics(bootstrap, {source: (partitions, False), sink: (partitions, False)})
     await _produce(bootstrap, source, events)
-    consumer = AIOKafkaConsumer(
-        source,
-        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        bootstrap_servers=bootstrap,
-        group_id=f"bench-raw-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=True,
-        max_poll_records=2000,
+    group = f"bench-raw-{uuid.uuid4().hex[:6]}"
+    reading = consuming(
+        bootstrap, source, group_id=group, enable_auto_commit=True, max_poll_records=2000
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=256 * 1024
-    )
-    await consumer.start()
-    await producer.start()
     moved, first = 0, None
-    try:
+    async with reading as consumer, producing(bootstrap, **_BULK) as producer:
         pending = []
         while moved < len(events):
             batches = await consumer.getmany(timeout_ms=1000)
@@ -143,9 +131,6 @@ async def measure_raw_client(bootstrap: str, events: list[MatchEvent], partition
                     moved += 1
         await asyncio.gather(*pending)
         elapsed = time.perf_counter() - (first or time.perf_counter())
-    finally:
-        await consumer.stop()
-        await producer.stop()
     return {"events": moved, "seconds": elapsed, "events_per_s": moved / elapsed}
 
 
@@ -154,19 +139,11 @@ async def _await_versions(
 ) -> tuple[float, float, dict[tuple[str, int], float]]:
     """Follow ``topic`` from the start until every tie reached its wanted version; returns the
     arrival time of the first and last update and of every (tie, version)."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
     arrivals: dict[tuple[str, int], float] = {}
     left = dict(wanted)
     first = None
     deadline = time.perf_counter() + timeout
-    try:
+    async with consuming(bootstrap, topic) as consumer:
         while left and time.perf_counter() < deadline:
             batches = await consumer.getmany(timeout_ms=200, max_records=5000)
             now = time.perf_counter()
@@ -178,10 +155,8 @@ async def _await_versions(
                     arrivals.setdefault((tie, version), now)
                     if left.get(tie, 1 << 62) <= version:
                         del left[tie]
-    finally:
-        await consumer.stop()
     if left:
-        raise TimeoutError(f"{len(left)} ties never reached their last version in {timeout}s")
+        raise TimedOut(f"{len(left)} ties never reached their last version in {timeout}s")
     last = max(arrivals.values())
     return first or last, last, arrivals
 
@@ -243,35 +218,17 @@ async def measure_latency(broker: str, size: BenchSize, log_dir: Path, seed: int
     try:
         await asyncio.to_thread(worker.wait_ready)
         await asyncio.sleep(2.0)  # partitions assigned and recovery done
-        sent: dict[tuple[str, int], float] = {}
+        keys: list[tuple[str, int]] = []  # (tie, the version its event makes)
         versions: dict[str, int] = {}
-        wanted: dict[str, int] = {}
         for event in events:
             versions[event.tie_id] = versions.get(event.tie_id, 0) + 1
-        wanted = dict(versions)
+            keys.append((event.tie_id, versions[event.tie_id]))
         waiter = asyncio.ensure_future(
-            _await_versions(bootstrap, names.tie_scores, wanted, size.latency_seconds + 120)
+            _await_versions(bootstrap, names.tie_scores, versions, size.latency_seconds + 120)
         )
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
-        await producer.start()
-        counts: dict[str, int] = {}
-        try:
-            interval = 1.0 / size.latency_rate
-            start = time.perf_counter()
-            for number, event in enumerate(events):
-                due = start + number * interval
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                counts[event.tie_id] = counts.get(event.tie_id, 0) + 1
-                sent[(event.tie_id, counts[event.tie_id])] = time.perf_counter()
-                await producer.send(
-                    names.match_events, key=event.tie_id.encode(), value=encode_event(event)
-                )
-            await producer.flush()
-            achieved = len(events) / (time.perf_counter() - start)
-        finally:
-            await producer.stop()
+        times = await _send_paced(bootstrap, names.match_events, events, size.latency_rate)
+        achieved = len(events) / (time.perf_counter() - times[0])
+        sent = dict(zip(keys, times, strict=True))
         _, _, arrivals = await waiter
         rss_kib = _rss_kib(worker)
     finally:
@@ -398,9 +355,10 @@ async def measure_fanout(broker: str, size: BenchSize, log_dir: Path, seed: int)
                 deadline = time.perf_counter() + 60
                 while len(joined) < size.fanout_clients:
                     if time.perf_counter() > deadline:
-                        raise TimeoutError(f"{len(joined)} of {size.fanout_clients} clients joined")
+                        raise TimedOut(f"{len(joined)} of {size.fanout_clients} clients joined")
                     await asyncio.sleep(0.05)
-                sent = await _send_paced(bootstrap, names.match_events, events, size.fanout_rate)
+                times = await _send_paced(bootstrap, names.match_events, events, size.fanout_rate)
+                sent = {version: at for version, at in enumerate(times, start=1)}
                 last = len(events)
                 deadline = time.perf_counter() + 60
                 while len(arrivals.get(last, ())) < size.fanout_clients:
@@ -439,22 +397,19 @@ async def measure_fanout(broker: str, size: BenchSize, log_dir: Path, seed: int)
 
 async def _send_paced(
     bootstrap: str, topic: str, events: list[MatchEvent], rate: float
-) -> dict[int, float]:
-    """Send one tie's events at ``rate`` a second; the time each version's event was sent."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
-    await producer.start()
-    sent: dict[int, float] = {}
-    try:
+) -> list[float]:
+    """Send ``events`` at ``rate`` a second as a live feed does (acks=1, no linger); the
+    time each was sent."""
+    sent: list[float] = []
+    async with producing(bootstrap, acks=1, linger_ms=0) as producer:
         start = time.perf_counter()
         for number, event in enumerate(events):
             delay = start + number / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            sent[number + 1] = time.perf_counter()
+            sent.append(time.perf_counter())
             await producer.send(topic, key=event.tie_id.encode(), value=encode_event(event))
         await producer.flush()
-    finally:
-        await producer.stop()
     return sent
 
 

@@ -168,7 +168,7 @@ async def dead_letters(
 ) -> AsyncIterator[DeadLetter]:
     """Every dead letter in ``topic`` from its beginning: to its current end (fetch high
     watermark), or on and on with ``is_following`` (waiting for the topic if need be).
-    Without ``is_following``, a missing topic raises LookupError."""
+    Without ``is_following``, a missing topic raises :class:`TopicMissing`."""
     if is_following:
         async for update in follow(
             bootstrap, [topic], from_beginning=True, on_waiting=on_waiting, on_ready=on_ready

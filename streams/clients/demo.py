@@ -18,22 +18,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from streams.clients.feed import clock_order, send_events, start_producer, stop_producer
+from streams.clients.feed import clock_order, send_events
 from streams.clients.matchfiles import read_events
 from streams.clients.narration import Narration
 from streams.clients.render import one_line, scoreboard, summary
 from streams.clients.replay import fold_sourced
-from streams.commands.endings import INTERRUPTED, ScriptFailure, describe, run_script
+from streams.commands.endings import INTERRUPTED, ScriptFailure, run_script
 from streams.config import Settings
+from streams.errors import BrokerUnavailable, FileUnreadable, StreamsError, TimedOut, describe
+from streams.kafka.clients import producing
 from streams.kafka.follow import follow, in_bursts
 from streams.kafka.probe import while_broker_answers
 from streams.local.broker import DEFAULT_PORT, EmbeddedBroker
-from streams.local.processes import is_port_free
+from streams.local.processes import ROOT, is_port_free
 from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames
 from tracker import TieState
 
-MATCHES = Path(__file__).resolve().parent.parent / "scripts" / "matches"
+MATCHES = ROOT / "scripts" / "matches"
 #: Seconds to wait, after the feed ended, for the final update and its moments.
 WATCH_TIMEOUT = 120.0
 SEED_LEGS = [
@@ -47,16 +49,13 @@ def _say(text: str) -> None:
 
 
 async def _feed(bootstrap: str, topic: str, speed: float) -> None:
-    producer = await start_producer(bootstrap)
-    try:
+    async with producing(bootstrap) as producer:
         for path in SEED_LEGS:
             events, errors = read_events([str(path)])
             if errors:
-                raise ValueError("; ".join(map(str, errors)))
+                raise FileUnreadable(str(path), "; ".join(map(str, errors)))
             leg_speed = speed if path is SEED_LEGS[-1] else 0.0
             await send_events(producer, topic, clock_order(events), speed=leg_speed)
-    finally:
-        await stop_producer(producer)
 
 
 async def _watch(
@@ -120,7 +119,7 @@ async def _run(
         await _feed(broker.bootstrap, names.match_events, speed)
         done, _ = await asyncio.wait({watcher}, timeout=WATCH_TIMEOUT)
         if not done:
-            raise RuntimeError(
+            raise TimedOut(
                 f"no final update within {WATCH_TIMEOUT:g}s after the feed ended ({progress})"
             )
         return watcher.result()
@@ -202,7 +201,9 @@ def run_demo(argv: list[str]) -> int:
             print(final.to_json() if args.json else summary(final))
             _say(f"done in {time.monotonic() - started:.0f}s")
             return 0
-        except (OSError, RuntimeError, TimeoutError, ValueError) as error:
+        except BrokerUnavailable:
+            raise
+        except StreamsError as error:
             raise ScriptFailure(f"failed: {describe(error)}") from None
         finally:
             if worker is not None:

@@ -1,23 +1,17 @@
-"""Feeding match events into `match-events`: validated, keyed by tie_id, paced by the clock."""
+"""The feed of match events into `match-events`: in the order matches are played, keyed by
+tie_id, paced by the match clock, every acknowledgement counted."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from typing import Any
 
 from streams.clients.matchfiles import SourcedEvent
 from streams.codecs import encode_event
-from streams.kafka.probe import BrokerUnavailable
 from tracker.events import MatchScheduled
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,58 +74,6 @@ def clock_order(events: Iterable[SourcedEvent]) -> list[Timed]:
     return [item[-1] for item in heapq.merge(*streams)]
 
 
-async def start_producer(bootstrap: str, *, linger_ms: int = 5) -> AIOKafkaProducer:
-    """A started producer waiting for all replicas; idempotent where the broker allows it
-    (Tansu has no InitProducerId, so there the producer falls back to acks=all alone).
-    Raises :class:`BrokerUnavailable` (and leaves nothing open) when no broker answers."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=linger_ms
-    )
-    sender_log = logging.getLogger("aiokafka.producer.sender")
-    level = sender_log.level
-    sender_log.setLevel(logging.CRITICAL)  # the refusal is expected on Tansu: say it once, below
-    try:
-        await _start(producer, bootstrap)
-        return producer
-    except BrokerUnavailable:
-        raise
-    except KafkaError as error:
-        await producer.stop()
-        log.info("broker refused an idempotent producer (%s); using acks=all", error)
-    finally:
-        sender_log.setLevel(level)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=linger_ms)
-    await _start(producer, bootstrap)
-    return producer
-
-
-async def _start(producer: AIOKafkaProducer, bootstrap: str) -> None:
-    try:
-        await producer.start()
-    except KafkaConnectionError as error:
-        await producer.stop()
-        raise BrokerUnavailable(bootstrap, str(error) or "cannot bootstrap") from None
-    except BaseException:
-        await producer.stop()
-        raise
-
-
-async def stop_producer(producer: AIOKafkaProducer, *, timeout: float = 2.0) -> None:
-    """Flush and close the producer; one that cannot flush within ``timeout`` (its broker is
-    gone: aiokafka would retry for its whole request timeout) is abandoned, not awaited."""
-    stopping = asyncio.ensure_future(producer.stop())
-    done, _ = await asyncio.wait({stopping}, timeout=timeout)
-    if done:
-        stopping.result()
-        return
-    sender = getattr(producer, "_sender", None)
-    task = getattr(sender, "sender_task", None)
-    if task is not None:
-        task.cancel()  # lets stop() skip the flush and close the connections
-    with contextlib.suppress(Exception, asyncio.CancelledError):
-        await asyncio.wait_for(stopping, timeout)
-
-
 @dataclass
 class FeedProgress:
     """What a feed has done so far: events handed to the producer, and which of them the
@@ -163,7 +105,7 @@ class FeedProgress:
 
 
 async def send_events(
-    producer: AIOKafkaProducer,
+    producer: Any,
     topic: str,
     timed: Sequence[Timed],
     *,

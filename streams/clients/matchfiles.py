@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from streams.errors import map_exceptions, os_errors
 from tracker import InvalidEvent, MatchEvent, parse_event
 
 
@@ -51,12 +52,13 @@ def _lines(name: str, stream: IO[bytes]) -> Iterator[tuple[str, int, bytes]]:
 
 
 def read_lines(paths: Iterable[str]) -> Iterator[tuple[str, int, bytes]]:
-    """``(file, line number, bytes)`` of every non-blank line; ``-`` reads standard input."""
+    """``(file, line number, bytes)`` of every non-blank line; ``-`` reads standard input.
+    A file that cannot be read is :class:`FileUnreadable`."""
     for path in paths:
         if path == "-":
             yield from _lines("<stdin>", sys.stdin.buffer)
             continue
-        with Path(path).open("rb") as handle:
+        with map_exceptions(os_errors(path)), Path(path).open("rb") as handle:
             yield from _lines(path, handle)
 
 

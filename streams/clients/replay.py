@@ -9,25 +9,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
-from streams.clients.feed import (
-    FeedProgress,
-    clock_order,
-    send_events,
-    start_producer,
-    stop_producer,
-)
+from streams.clients.feed import FeedProgress, clock_order, send_events
 from streams.clients.matchfiles import LineError, SourcedEvent, read_events
 from streams.clients.render import summary
 from streams.codecs import decode_event
 from streams.config import Settings, bootstrap_of
+from streams.errors import TimedOut
 from streams.kafka.admin import create_topics
-from streams.kafka.follow import Update, follow, high_watermarks
-from streams.kafka.log import read_key
+from streams.kafka.clients import producing
+from streams.kafka.follow import Update, follow
+from streams.kafka.log import commit_end, read_key
 from streams.local.worker import WorkerProcess
 from streams.topics import REPLAY_PREFIX, TopicNames
-from streams.worker.transport import FETCH_MAX_WAIT_MS
 from tracker import InvalidEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.timeline import Cut, events_until
 
@@ -96,24 +89,6 @@ async def tie_events_from_log(
     return sourced, errors
 
 
-async def _position_group_at_end(bootstrap: str, group: str, topic: str) -> None:
-    """Commit the current end (fetch high watermark) of ``topic`` for a new consumer group, so
-    a worker of that group reads only what is sent from now on."""
-    consumer = AIOKafkaConsumer(
-        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        bootstrap_servers=bootstrap,
-        group_id=group,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        await consumer.commit(await high_watermarks(consumer, partitions))
-    finally:
-        await consumer.stop()
-
-
 async def restream(
     broker: str,
     events: list[SourcedEvent],
@@ -133,7 +108,7 @@ async def restream(
     bootstrap = bootstrap_of(broker)
     app_id = f"tracker-replay-{int(time.time() * 1000)}"
     await create_topics(bootstrap, names.layout(partitions))
-    await _position_group_at_end(bootstrap, app_id, names.match_events)
+    await commit_end(bootstrap, app_id, names.match_events)
     settings = Settings.from_env().replace(
         broker=broker,
         app_id=app_id,
@@ -148,18 +123,18 @@ async def restream(
         say(f"replay worker {app_id} ready; streaming {len(events)} events at speed {speed:g}")
         updates = follow(bootstrap, [names.tie_scores], from_beginning=False)
         first = asyncio.ensure_future(anext(updates))
-        producer = await start_producer(bootstrap)
-        try:
+        async with producing(bootstrap) as producer:
             await send_events(
                 producer, names.match_events, progress.timed, speed=speed, progress=progress
             )
-        finally:
-            await stop_producer(producer)
         latest: TieState | None = None
         pending: asyncio.Future[Update] | None = first
         deadline = asyncio.get_running_loop().time() + 60
         while pending is not None and asyncio.get_running_loop().time() < deadline:
-            update = await asyncio.wait_for(pending, 60)
+            try:
+                update = await asyncio.wait_for(pending, 60)
+            except TimeoutError:
+                raise TimedOut("the replay worker published nothing for 60s") from None
             state = TieState.from_json(update.value)
             target = expected.get(state.tie_id)
             if target is not None:

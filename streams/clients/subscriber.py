@@ -15,6 +15,7 @@ from streams.clients.narration import Narration
 from streams.clients.render import one_line, scoreboard
 from streams.clients.tielist import latest_ties
 from streams.config import bootstrap_of
+from streams.errors import TopicMissing
 from streams.kafka.follow import follow, in_bursts
 from streams.kafka.probe import require_broker, while_broker_answers
 from streams.topics import REPLAY_PREFIX, TopicNames
@@ -52,7 +53,7 @@ async def _warn_if_silent(
         return
     try:
         known = [listed.tie_id for listed in await latest_ties(bootstrap, topic)]
-    except LookupError:
+    except TopicMissing:
         known = []
     listing = ", ".join(known[:20]) + (f" (and {len(known) - 20} more)" if len(known) > 20 else "")
     say(

@@ -38,8 +38,8 @@ class ListedTie:
 
 
 async def latest_ties(bootstrap: str, topic: str) -> list[ListedTie]:
-    """Every tie in ``topic`` at its newest version, sorted by tie id. Raises LookupError
-    when the topic does not exist (no worker has run on this broker)."""
+    """Every tie in ``topic`` at its newest version, sorted by tie id. Raises
+    :class:`TopicMissing` when the topic does not exist (no worker has run on this broker)."""
     latest: dict[str, ListedTie] = {}
     async for record in read_topic(bootstrap, topic):
         tie_id = record.key.decode("utf-8", "replace") if record.key is not None else ""

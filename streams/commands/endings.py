@@ -1,7 +1,9 @@
-"""How every script ends: one line on stderr saying what happened, and the same exit codes.
+"""How every command ends: one line on stderr saying what happened, and the same exit codes.
 
 0 done; 1 done, but bad input was found and skipped (or a wait ran out); 2 usage, file or
-broker errors; 130 interrupted (Ctrl-C or SIGTERM). Never a traceback for any of these.
+broker errors: any :class:`streams.errors.StreamsError` or :class:`tracker.TrackerError`;
+130 interrupted (Ctrl-C or SIGTERM). Never a traceback for any of these: anything else is a
+bug, and shows its traceback.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
-from aiokafka.errors import KafkaConnectionError, KafkaError
-
-from streams.kafka.probe import BrokerUnavailable
+from streams.errors import BrokerUnavailable, StreamsError, describe
+from tracker import TrackerError
 
 DONE = 0
 BAD_INPUT = 1
@@ -23,18 +24,13 @@ FAILED = 2
 INTERRUPTED = 130
 
 
-class ScriptFailure(Exception):
-    """A failure the script explains in one line, with its exit code."""
+class ScriptFailure(StreamsError):
+    """A failure the command explains in one line, with its exit code (a usage error, or
+    nothing to do)."""
 
     def __init__(self, message: str, code: int = FAILED) -> None:
         self.code = code
         super().__init__(message)
-
-
-def describe(error: BaseException) -> str:
-    """What went wrong, never empty: the error's first line, or its kind when it has none."""
-    lines = str(error).strip().splitlines()
-    return lines[0].strip() if lines else type(error).__name__
 
 
 def say(prog: str, text: str) -> None:
@@ -43,7 +39,7 @@ def say(prog: str, text: str) -> None:
 
 def quiet_client_logs() -> None:
     """Kafka clients log every failed reconnect (hundreds of lines when a broker dies); the
-    scripts say what happened once, themselves."""
+    commands say what happened once, themselves."""
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
@@ -57,9 +53,10 @@ def run_script(
     *,
     so_far: Callable[[], str | None] = lambda: None,
 ) -> int:
-    """Run a script's body with the common endings: Ctrl-C or SIGTERM, an unreachable broker,
-    a :class:`ScriptFailure`, or an error a Kafka client raised, each as one line on stderr
-    ending with ``so_far()`` (what the script had done) where it says something."""
+    """Run a command's body with the common endings: Ctrl-C or SIGTERM, or one of our errors
+    (an unreachable broker, a missing topic, an unreadable file, a broken football rule...),
+    each as one line on stderr ending with ``so_far()`` (what the command had done) where it
+    says something."""
     quiet_client_logs()
     previous = {
         signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate),
@@ -86,12 +83,10 @@ def _ended(body: Callable[[], int], end: Callable[..., int]) -> int:
         return end("interrupted", INTERRUPTED)
     except BrokerUnavailable as error:
         return end(str(error), FAILED, with_so_far=error.was_up)
-    except KafkaConnectionError as error:
-        return end(f"cannot reach the broker: {describe(error)}", FAILED)
-    except KafkaError as error:
-        return end(f"the broker refused: {type(error).__name__}: {describe(error)}", FAILED)
     except ScriptFailure as error:
         return end(describe(error), error.code)
+    except (StreamsError, TrackerError) as error:
+        return end(describe(error), FAILED)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say to it
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

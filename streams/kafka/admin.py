@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from aiokafka.errors import for_code
+
+from streams.errors import TopicLayoutConflict
+from streams.kafka.clients import administering
 
 _TOPIC_ALREADY_EXISTS = 36
 
@@ -18,10 +21,9 @@ async def create_topics(
 ) -> list[str]:
     """Create the missing topics of ``{name: (partitions, compacted)}`` (compacted means
     ``cleanup.policy=compact``); returns the names created. Idempotent, and safe against a
-    concurrent creator. Raises ValueError if an existing topic has another partition count."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
-    await admin.start()
-    try:
+    concurrent creator. Raises :class:`TopicLayoutConflict` if an existing topic has another
+    partition count."""
+    async with administering(bootstrap, timeout=timeout) as admin:
         existing = set(await admin.list_topics())
         present = [name for name in layout if name in existing]
         if present:
@@ -31,7 +33,7 @@ async def create_topics(
                 if len(topic["partitions"]) != layout[topic["topic"]][0]
             }
             if wrong:
-                raise ValueError(
+                raise TopicLayoutConflict(
                     "topics exist with other partition counts: "
                     + ", ".join(f"{n} has {p}, want {layout[n][0]}" for n, p in wrong.items())
                 )
@@ -55,5 +57,3 @@ async def create_topics(
             elif code != _TOPIC_ALREADY_EXISTS:
                 raise for_code(code)(f"cannot create topic {name}")
         return created
-    finally:
-        await admin.close()

@@ -11,65 +11,17 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaConnectionError
+from aiokafka import TopicPartition
 
-from streams.kafka.probe import BrokerUnavailable
-from streams.worker.transport import FETCH_MAX_WAIT_MS
+from streams.kafka.clients import consuming
+from streams.kafka.log import Record, existing_partitions, high_watermarks
 
 
 @dataclass(frozen=True)
-class Update:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
+class Update(Record):
+    """A record with a value: :func:`follow` skips tombstones."""
+
     value: bytes
-
-
-async def high_watermarks(
-    consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition], timeout: float = 10.0
-) -> dict[TopicPartition, int]:
-    """The true end of each partition, learnt from fetch responses (not `end_offsets`)."""
-    await consumer.seek_to_beginning(*partitions)
-    ends: dict[TopicPartition, int] = {}
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while len(ends) < len(partitions):
-        if loop.time() > deadline:
-            raise TimeoutError(f"no fetch response for {set(partitions) - set(ends)}")
-        unknown = [tp for tp in partitions if tp not in ends]
-        await consumer.getmany(*unknown, timeout_ms=300, max_records=1)
-        for tp in unknown:
-            high = consumer.highwater(tp)
-            if high is not None:
-                ends[tp] = high
-    return ends
-
-
-async def _existing_partitions(
-    consumer: AIOKafkaConsumer, topics: Sequence[str]
-) -> list[TopicPartition]:
-    """The partitions of those ``topics`` that exist now; asks for every topic's metadata, so
-    no topic is auto-created by asking."""
-    cluster = await consumer._client.fetch_all_metadata()
-    return [
-        TopicPartition(topic, partition)
-        for topic in topics
-        for partition in sorted(cluster.partitions_for_topic(topic) or ())
-    ]
-
-
-async def start_consumer(consumer: AIOKafkaConsumer, bootstrap: str) -> None:
-    """Start ``consumer``; when no broker answers, close it and raise BrokerUnavailable."""
-    try:
-        await consumer.start()
-    except KafkaConnectionError as error:
-        await consumer.stop()
-        raise BrokerUnavailable(bootstrap, str(error) or "cannot bootstrap") from None
-    except BaseException:
-        await consumer.stop()
-        raise
 
 
 async def follow(
@@ -87,15 +39,7 @@ async def follow(
     read from its beginning when it appears, so a subscriber started before the worker misses
     nothing. ``on_ready(topics)`` names the topics each time some are positioned (all of those
     that exist at the start, then each that appears later)."""
-    consumer = AIOKafkaConsumer(
-        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    await start_consumer(consumer, bootstrap)
-    try:
+    async with consuming(bootstrap) as consumer:
         loop = asyncio.get_running_loop()
         positions: dict[TopicPartition, int] = {}
         assigned: list[TopicPartition] = []
@@ -104,7 +48,7 @@ async def follow(
             missing = [t for t in topics if t not in {tp.topic for tp in assigned}]
             if missing and loop.time() >= next_check:
                 next_check = loop.time() + recheck_every
-                found = await _existing_partitions(consumer, missing)
+                found = await existing_partitions(consumer, missing)
                 if found:
                     consumer.assign(assigned + found)
                     for tp in assigned:  # re-assigning forgets positions: restore them
@@ -135,8 +79,6 @@ async def follow(
                         yield Update(
                             tp.topic, tp.partition, record.offset, record.key, record.value
                         )
-    finally:
-        await consumer.stop()
 
 
 async def in_bursts(

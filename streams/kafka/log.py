@@ -1,61 +1,97 @@
-"""Reading `match-events` back: a range (to heal a tie state behind the log), a partition to
-its end, or one tie's whole history (to replay it).
+"""Reading topics back: a range of one partition (to heal a tie state behind the log), a
+partition or a topic to its end, one key's whole history (to replay a tie).
 
-Reads up to an offset the caller knows exists, or to the high watermark that the first fetch
-response carries — never to `end_offsets`, which Tansu answers wrongly once producers batch.
-Plain aiokafka consumers outside any group.
+Reads up to an offset the caller knows exists, or to the high watermark that fetch responses
+carry — never to `end_offsets`, which Tansu answers wrongly once producers batch (see
+DESIGN.md). Plain consumers outside any group.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from typing import TypeAlias
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from streams.errors import TimedOut, TopicMissing
+from streams.kafka.clients import broker_errors, consumer, consuming, start_client
 from streams.worker.processor import Incoming
-from streams.worker.transport import FETCH_MAX_WAIT_MS
 
 log = logging.getLogger(__name__)
 
-#: Per partition and fetch: more than any message a producer can send with the usual limits.
-MAX_FETCH_BYTES = 16 * 1024 * 1024
 
-Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+@dataclass(frozen=True)
+class Record:
+    """One record of a topic; ``value`` None is a tombstone."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
 
 
-def _consumer(bootstrap: str) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
-        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        group_id=None,
-        auto_offset_reset="earliest",
-        max_partition_fetch_bytes=MAX_FETCH_BYTES,
-    )
+async def high_watermarks(
+    client: Any, partitions: Sequence[TopicPartition], timeout: float = 10.0
+) -> dict[TopicPartition, int]:
+    """The true end of each partition, learnt from fetch responses (not `end_offsets`)."""
+    await client.seek_to_beginning(*partitions)
+    ends: dict[TopicPartition, int] = {}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(ends) < len(partitions):
+        if loop.time() > deadline:
+            raise TimedOut(f"no fetch response for {set(partitions) - set(ends)} in {timeout:g}s")
+        unknown = [tp for tp in partitions if tp not in ends]
+        await client.getmany(*unknown, timeout_ms=300, max_records=1)
+        for tp in unknown:
+            high = client.highwater(tp)
+            if high is not None:
+                ends[tp] = high
+    return ends
+
+
+async def existing_partitions(client: Any, topics: Sequence[str]) -> list[TopicPartition]:
+    """The partitions of those ``topics`` that exist now; asks for every topic's metadata, so
+    no topic is auto-created by asking."""
+    cluster = await client._client.fetch_all_metadata()
+    return [
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in sorted(cluster.partitions_for_topic(topic) or ())
+    ]
+
+
+async def partitions_of(client: Any, bootstrap: str, topic: str) -> list[int]:
+    """The partition numbers of ``topic``; :class:`TopicMissing` when it does not exist."""
+    found = [tp.partition for tp in await existing_partitions(client, [topic])]
+    if not found:
+        raise TopicMissing(topic, bootstrap)
+    return found
 
 
 async def _drain(
-    consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, stop: int | None, timeout: float
-) -> AsyncIterator[Record]:
+    client: Any, tp: TopicPartition, start: int, stop: int | None, timeout: float
+) -> AsyncIterator[Any]:
     """Records from ``start`` to ``stop``, or to the high watermark of the first fetch
-    response when ``stop`` is None; raises TimeoutError after ``timeout`` s without one."""
-    consumer.assign([tp])
-    consumer.seek(tp, start)
+    response when ``stop`` is None; :class:`TimedOut` after ``timeout`` s without one."""
+    client.assign([tp])
+    client.seek(tp, start)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     position, end = start, stop
     while end is None or position < end:
         if loop.time() > deadline:
             log.error("read of %s stalled at offset %d (wanted %d-%s)", tp, position, start, end)
-            raise TimeoutError(f"reading {tp.topic}[{tp.partition}] stalled at offset {position}")
-        batches = await consumer.getmany(tp, timeout_ms=500, max_records=5000)
+            raise TimedOut(f"reading {tp.topic}[{tp.partition}] stalled at offset {position}")
+        batches = await client.getmany(tp, timeout_ms=500, max_records=5000)
         records = batches.get(tp, [])
         if end is None:
-            end = consumer.highwater(tp)
+            end = client.highwater(tp)
         if records:
             deadline = loop.time() + timeout
         for record in records:
@@ -65,6 +101,10 @@ async def _drain(
             yield record
 
 
+def _record(raw: Any) -> Record:
+    return Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value)
+
+
 class KafkaEventLog:
     """`match-events` read back for the processor's catch-up, gap reads and healing: one
     plain consumer outside any group, started on first use and kept."""
@@ -72,7 +112,7 @@ class KafkaEventLog:
     def __init__(self, bootstrap: str, *, timeout: float = 60.0) -> None:
         self.bootstrap = bootstrap
         self.timeout = timeout
-        self._consumer: AIOKafkaConsumer | None = None
+        self._consumer: Any = None
 
     async def read(
         self, topic: str, partition: int, start: int, stop: int | None
@@ -80,22 +120,22 @@ class KafkaEventLog:
         if stop is not None and start >= stop:
             return
         if self._consumer is None:
-            consumer = _consumer(self.bootstrap)
-            await consumer.start()
-            self._consumer = consumer
+            client = consumer(self.bootstrap)
+            await start_client(client, self.bootstrap)
+            self._consumer = client
         try:
-            async for record in _drain(
-                self._consumer, TopicPartition(topic, partition), start, stop, self.timeout
-            ):
-                yield Incoming(topic, partition, record.offset, record.key, record.value)
+            with broker_errors(self.bootstrap):
+                tp = TopicPartition(topic, partition)
+                async for raw in _drain(self._consumer, tp, start, stop, self.timeout):
+                    yield Incoming(topic, partition, raw.offset, raw.key, raw.value)
         except Exception:
             await self.close()  # a fresh consumer next time
             raise
 
     async def close(self) -> None:
-        consumer, self._consumer = self._consumer, None
-        if consumer is not None:
-            await consumer.stop()
+        client, self._consumer = self._consumer, None
+        if client is not None:
+            await client.stop()
 
 
 async def read_range(
@@ -111,39 +151,20 @@ async def read_range(
     None reads to the partition's end as of now (its fetch high watermark)."""
     if stop is not None and start >= stop:
         return
-    consumer = _consumer(bootstrap)
-    await consumer.start()
-    try:
-        async for record in _drain(
-            consumer, TopicPartition(topic, partition), start, stop, timeout
-        ):
-            yield record
-    finally:
-        await consumer.stop()
-
-
-async def _partitions(consumer: AIOKafkaConsumer, bootstrap: str, topic: str) -> list[int]:
-    found = consumer.partitions_for_topic(topic)
-    if not found:
-        await consumer._client.force_metadata_update()
-        found = consumer.partitions_for_topic(topic)
-    if not found:
-        raise LookupError(f"no topic {topic!r} on {bootstrap}")
-    return sorted(found)
+    async with consuming(bootstrap) as client:
+        tp = TopicPartition(topic, partition)
+        async for raw in _drain(client, tp, start, stop, timeout):
+            yield _record(raw)
 
 
 async def read_topic(bootstrap: str, topic: str, *, timeout: float = 60.0) -> AsyncIterator[Record]:
-    """Every record of ``topic`` to its current end, partition after partition."""
-    consumer = _consumer(bootstrap)
-    await consumer.start()
-    try:
-        for partition in await _partitions(consumer, bootstrap, topic):
-            async for record in _drain(
-                consumer, TopicPartition(topic, partition), 0, None, timeout
-            ):
-                yield record
-    finally:
-        await consumer.stop()
+    """Every record of ``topic`` to its current end, partition after partition;
+    :class:`TopicMissing` when it does not exist."""
+    async with consuming(bootstrap) as client:
+        for partition in await partitions_of(client, bootstrap, topic):
+            tp = TopicPartition(topic, partition)
+            async for raw in _drain(client, tp, 0, None, timeout):
+                yield _record(raw)
 
 
 async def read_key(
@@ -151,11 +172,18 @@ async def read_key(
 ) -> list[Record]:
     """Every record of ``topic`` with ``key``, from the start to the current end, in order.
     Only the partition the default partitioner puts ``key`` in is read."""
-    consumer = _consumer(bootstrap)
-    await consumer.start()
-    try:
-        partitions = await _partitions(consumer, bootstrap, topic)
+    async with consuming(bootstrap) as client:
+        partitions = await partitions_of(client, bootstrap, topic)
         tp = TopicPartition(topic, DefaultPartitioner()(key, partitions, partitions))
-        return [r async for r in _drain(consumer, tp, 0, None, timeout) if r.key == key]
-    finally:
-        await consumer.stop()
+        return [
+            _record(raw) async for raw in _drain(client, tp, 0, None, timeout) if raw.key == key
+        ]
+
+
+async def commit_end(bootstrap: str, group: str, topic: str) -> None:
+    """Commit the current end (fetch high watermark) of ``topic`` for consumer ``group``,
+    so a worker of that group reads only what is sent from now on."""
+    async with consuming(bootstrap, group_id=group) as client:
+        tps = [TopicPartition(topic, p) for p in await partitions_of(client, bootstrap, topic)]
+        client.assign(tps)
+        await client.commit(await high_watermarks(client, tps))

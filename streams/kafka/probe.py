@@ -10,28 +10,9 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from streams.config import bootstrap_of
+from streams.errors import BrokerUnavailable, InvalidBrokerAddress
 
 T = TypeVar("T")
-
-#: How a user gets a broker on this machine (the README's two ways).
-HOW_TO_START = "start one with `python -m streams.broker` (in .venv) or `python3 scripts/demo.py`"
-
-
-class BrokerUnavailable(Exception):
-    """No broker answers at ``url``: not there at the start, or gone while working."""
-
-    def __init__(self, url: str, why: str, *, was_up: bool = False) -> None:
-        self.url = url
-        self.why = why
-        self.was_up = was_up
-        if was_up:
-            text = f"the broker at {url} stopped answering ({why})"
-        else:
-            text = (
-                f"no Kafka broker answers at {url} ({why}); {HOW_TO_START}, "
-                "or point --broker / KAFKA_BROKER at yours"
-            )
-        super().__init__(text)
 
 
 def addresses(url: str) -> list[tuple[str, int]]:
@@ -40,7 +21,9 @@ def addresses(url: str) -> list[tuple[str, int]]:
     for part in bootstrap_of(url).split(","):
         host, _, port = part.strip().rpartition(":")
         if not host or not port.isdigit():
-            raise ValueError(f"not a broker address: {part!r} (expected HOST:PORT) in {url!r}")
+            raise InvalidBrokerAddress(
+                f"not a broker address: {part!r} (expected HOST:PORT) in {url!r}"
+            )
         found.append((host.strip("[]"), int(port)))
     return found
 

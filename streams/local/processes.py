@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from streams.errors import ProcessFailed, map_exceptions
+
 HOST = "127.0.0.1"
 #: The project folder: children run from it, so `python -m streams` finds this code.
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,18 +70,20 @@ class ChildProcess:
         to, or from empty)."""
         if self.log_path is None:
             raise ValueError("a child process needs a log file")
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab" if append else "wb") as log:
-            self.process = subprocess.Popen(
-                list(command),
-                cwd=ROOT,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent(os.getpid()) if sys.platform == "linux" else None,
-            )
+        cannot = {OSError: lambda error: ProcessFailed(f"cannot start {command[0]}: {error}")}
+        with map_exceptions(cannot):
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.log_path.open("ab" if append else "wb") as log:
+                self.process = subprocess.Popen(
+                    list(command),
+                    cwd=ROOT,
+                    env=dict(env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=die_with_parent(os.getpid()) if sys.platform == "linux" else None,
+                )
 
     @property
     def pid(self) -> int | None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from streams.errors import ProcessFailed
 from streams.local.processes import HOST, ChildProcess
 from streams.web.__main__ import READY_PREFIX
 
@@ -63,6 +64,6 @@ class WebProcess(ChildProcess):
                     self.port = int(self.url.rsplit(":", 1)[1])
                     return self.url
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"web service exited early; its log ends:\n{self.log_tail()}")
+                raise ProcessFailed(f"web service exited early; its log ends:\n{self.log_tail()}")
             time.sleep(0.1)
-        raise TimeoutError(f"web service not ready in {timeout:.0f}s; log:\n{self.log_tail()}")
+        raise ProcessFailed(f"web service not ready in {timeout:.0f}s; log:\n{self.log_tail()}")

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from streams.config import Settings
+from streams.errors import ProcessFailed
 from streams.local.processes import HOST, ChildProcess, free_port
 
 READY_LINE = "Worker]: Ready"
@@ -33,12 +34,13 @@ class WorkerProcess(ChildProcess):
         return self
 
     def wait_ready(self, timeout: float = 90.0) -> float:
-        """Seconds until the worker said it was ready; raises with the log tail otherwise."""
+        """Seconds until the worker said it was ready; :class:`ProcessFailed` with the log's
+        tail if it exited or did not say so in ``timeout`` seconds."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if READY_LINE in self.log():
                 return time.monotonic() - started
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"worker exited early; its log ends:\n{self.log_tail()}")
+                raise ProcessFailed(f"worker exited early; its log ends:\n{self.log_tail()}")
             time.sleep(0.2)
-        raise TimeoutError(f"worker not ready in {timeout:.0f}s; log ends:\n{self.log_tail()}")
+        raise ProcessFailed(f"worker not ready in {timeout:.0f}s; log ends:\n{self.log_tail()}")

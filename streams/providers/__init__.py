@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from streams.errors import StreamsError
 from tracker import PRESETS, MatchEvent, TieState
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ FileFormat = Literal["json", "xml", "json-or-xml"]
 INSTALL_HINT = "pip install '.[providers]'"
 
 
-class ProviderError(Exception):
+class ProviderError(StreamsError):
     """A provider import that cannot go ahead: bad arguments, a missing or unreadable file."""
 
 

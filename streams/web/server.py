@@ -22,6 +22,7 @@ from aiohttp import web
 
 from streams.clients.replay import replay_log
 from streams.config import bootstrap_of
+from streams.errors import BrokerRefused, BrokerUnavailable, TimedOut, TopicMissing
 from streams.topics import TopicNames
 from streams.web.follower import TopicFollower
 from streams.web.model import Change, ReadModel
@@ -289,10 +290,12 @@ class WebService:
         try:
             async with self._replays:
                 result = await replay_log(self.bootstrap, self.names.match_events, tie_id, cut)
-        except LookupError:
+        except TopicMissing:
             return _unknown_tie(tie_id)
-        except TimeoutError:
+        except TimedOut:
             return _json({"error": "the event log did not answer in time"}, status=504)
+        except (BrokerUnavailable, BrokerRefused) as error:
+            return _json({"error": f"the event log cannot be read: {error}"}, status=503)
         if not result.ties:
             return _unknown_tie(tie_id)
         return _raw_json(result.ties[0].to_json().encode())

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streams.clients.feed import start_producer
 from streams.codecs import encode_event
+from streams.kafka.clients import start_producer
 from tests.conftest import SEED_FILES, load_events
 from tests.streams.harness import Namespace, Worker, finished, latest_states, read_until
 from tracker import MatchEvent, TieState, fold, new_tie

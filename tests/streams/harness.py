@@ -11,9 +11,10 @@ from pathlib import Path
 
 import orjson
 
-from streams.clients.feed import Timed, send_events, start_producer
+from streams.clients.feed import Timed, send_events
 from streams.clients.matchfiles import SourcedEvent
 from streams.config import Settings, bootstrap_of
+from streams.kafka.clients import start_producer
 from streams.kafka.follow import follow
 from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames

@@ -16,8 +16,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from streams.config import bootstrap_of
+from streams.errors import PortTaken, ProcessFailed, TopicLayoutConflict
 from streams.kafka.admin import create_topics
-from streams.local.broker import EmbeddedBroker, PortTaken, metadata_brokers
+from streams.local.broker import EmbeddedBroker, metadata_brokers
 
 pytestmark = pytest.mark.broker
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ async def test_create_topics_is_idempotent_and_sets_compaction(broker_url: str) 
     layout = {f"plain-{name}": (8, False), f"compact-{name}": (3, True)}
     assert sorted(await create_topics(bootstrap, layout)) == sorted(layout)
     assert await create_topics(bootstrap, layout) == []
-    with pytest.raises(ValueError, match="partition counts"):
+    with pytest.raises(TopicLayoutConflict, match="partition counts"):
         await create_topics(bootstrap, {f"plain-{name}": (2, False)})
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -133,7 +134,7 @@ def test_a_broker_that_never_answers_times_out_naming_the_port(tmp_path: Path) -
     mute.write_text("#!/bin/sh\necho 'pretending to start'\nexec sleep 60\n")
     mute.chmod(0o755)
     broker = EmbeddedBroker(binary=str(mute), ready_timeout=0.5)
-    with pytest.raises(TimeoutError, match=r"(?s)port \d+.*pretending to start") as raised:
+    with pytest.raises(ProcessFailed, match=r"(?s)port \d+.*pretending to start") as raised:
         broker.start()
     assert "did not answer a metadata request" in str(raised.value)
     assert broker.process is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from streams.commands.endings import FAILED, INTERRUPTED, ScriptFailure, describe, run_script
-from streams.kafka.probe import BrokerUnavailable
+from streams.errors import BrokerUnavailable
 
 
 def test_an_error_without_a_message_is_described_by_its_kind():

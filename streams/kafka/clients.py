@@ -1,0 +1,147 @@
+"""Every Kafka client outside the Faust worker is made here: consumers with our fetch wait
+built in, producers (idempotent where the broker allows it), the admin client; and
+aiokafka's errors become :mod:`streams.errors` here (:func:`broker_errors`).
+
+Faust and aiokafka wait up to 1.5 s / 500 ms in each fetch (the worker's consumer gets our
+wait too: :mod:`streams.worker.transport`). Tansu holds every fetch for the
+full wait even when records arrive meanwhile (measured: a message every 100 ms is seen
+376 ms late at the median with 1500, 6 ms with 20), so every update would wait that long.
+On Apache Kafka a short wait only costs a few more empty fetches when idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError, KafkaError
+
+from streams.errors import BrokerRefused, BrokerUnavailable, describe, map_exceptions
+
+log = logging.getLogger(__name__)
+
+FETCH_MAX_WAIT_MS = 20
+#: Per partition and fetch: more than any message a producer can send with the usual limits.
+MAX_FETCH_BYTES = 16 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def broker_errors(url: str) -> Iterator[None]:
+    """aiokafka's errors as ours: no connection is :class:`BrokerUnavailable`, any other
+    Kafka error :class:`BrokerRefused`."""
+    with map_exceptions(
+        {
+            KafkaConnectionError: lambda error: BrokerUnavailable(
+                url, describe(error) if str(error) else "cannot bootstrap"
+            ),
+            KafkaError: lambda error: BrokerRefused(url, error),
+        }
+    ):
+        yield
+
+
+def consumer(bootstrap: str, *topics: str, **options: Any) -> AIOKafkaConsumer:
+    """A consumer with our fetch wait, reading from the earliest offset, committing nothing,
+    outside any group and able to fetch any message a producer may send, unless ``options``
+    say otherwise (aiokafka's own keyword arguments)."""
+    settings: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
+        "group_id": None,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_partition_fetch_bytes": MAX_FETCH_BYTES,
+    }
+    return AIOKafkaConsumer(*topics, **{**settings, **options})
+
+
+async def start_client(client: Any, bootstrap: str) -> None:
+    """Start a consumer or producer; when it cannot, close it and raise one of ours."""
+    try:
+        with broker_errors(bootstrap):
+            await client.start()
+    except BaseException:
+        await client.stop()
+        raise
+
+
+@contextlib.asynccontextmanager
+async def consuming(bootstrap: str, *topics: str, **options: Any) -> AsyncIterator[Any]:
+    """A started :func:`consumer`, stopped at the end; its errors mapped to ours."""
+    client = consumer(bootstrap, *topics, **options)
+    await start_client(client, bootstrap)
+    try:
+        with broker_errors(bootstrap):
+            yield client
+    finally:
+        await client.stop()
+
+
+async def start_producer(bootstrap: str, *, linger_ms: int = 5, **options: Any) -> Any:
+    """A started producer. With ``acks`` in ``options``, exactly what they say; otherwise
+    waiting for all replicas and idempotent where the broker allows it (Tansu has no
+    InitProducerId, so there it falls back to acks=all alone). Raises
+    :class:`BrokerUnavailable` (and leaves nothing open) when no broker answers."""
+    if "acks" in options:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=linger_ms, **options)
+        await start_client(producer, bootstrap)
+        return producer
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=linger_ms, **options
+    )
+    sender_log = logging.getLogger("aiokafka.producer.sender")
+    level = sender_log.level
+    sender_log.setLevel(logging.CRITICAL)  # the refusal is expected on Tansu: say it once, below
+    try:
+        await start_client(producer, bootstrap)
+        return producer
+    except BrokerRefused as error:
+        log.info("broker refused an idempotent producer (%s); using acks=all", error)
+    finally:
+        sender_log.setLevel(level)
+    return await start_producer(bootstrap, linger_ms=linger_ms, acks="all", **options)
+
+
+async def stop_producer(producer: Any, *, timeout: float = 2.0) -> None:
+    """Flush and close the producer; one that cannot flush within ``timeout`` (its broker is
+    gone: aiokafka would retry for its whole request timeout) is abandoned, not awaited."""
+    stopping = asyncio.ensure_future(producer.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=timeout)
+    if done:
+        stopping.result()
+        return
+    sender = getattr(producer, "_sender", None)
+    task = getattr(sender, "sender_task", None)
+    if task is not None:
+        task.cancel()  # lets stop() skip the flush and close the connections
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await asyncio.wait_for(stopping, timeout)
+
+
+@contextlib.asynccontextmanager
+async def producing(bootstrap: str, **options: Any) -> AsyncIterator[Any]:
+    """A started producer (see :func:`start_producer`), flushed and stopped at the end; its
+    errors mapped to ours."""
+    producer = await start_producer(bootstrap, **options)
+    try:
+        with broker_errors(bootstrap):
+            yield producer
+    finally:
+        await stop_producer(producer)
+
+
+@contextlib.asynccontextmanager
+async def administering(bootstrap: str, *, timeout: float = 15.0) -> AsyncIterator[Any]:
+    """A started admin client, closed at the end; its errors mapped to ours."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    try:
+        with broker_errors(bootstrap):
+            await admin.start()
+            yield admin
+    finally:
+        await admin.close()
