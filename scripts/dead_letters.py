@@ -1,106 +1,15 @@
 """Show what the worker refused: the `dead-letters` topic, one entry per refused message.
 
-Each entry gives the reason (invalid_event, rule_violation, conflicting_duplicate, too_large,
-wrong_key, unknown_match, tie_too_large, internal_error...), the field at fault, the error,
-where the message was read (topic[partition]@offset) and its key, the event/match/tie ids
-when known, and a preview of the original bytes with their size and sha256. --json prints
-each record whole (with original_base64), one per line.
-
-Examples:
-  python3 scripts/dead_letters.py
-  python3 scripts/dead_letters.py --reason rule_violation --tie 2025-concacaf-qf-lafc-inter-miami
-  python3 scripts/dead_letters.py --follow              # then new ones as they come
-  python3 scripts/dead_letters.py --json | jq -r .original_base64 | head -1 | base64 -d
-
-Exit codes: 0 shown (also when there are none); 2 usage or broker errors; 130 interrupted.
+`python3 scripts/dead_letters.py` is `tracker dead-letters`: the same flags (`--help` lists
+them with examples); the code is in `streams/commands/`. Sets up .venv on first use (see
+scripts/environment.py).
 """
 
-from __future__ import annotations
-
-import argparse
-import asyncio
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a file: inside the project's venv, from the project root
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from environment import ensure_project_env
-
-    ensure_project_env(any_installed_python=True)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import orjson
-
-from streams.clients.deadletters import DeadLetter, dead_letters, tally
-from streams.commands.endings import run_script, say
-from streams.config import add_broker_argument, bootstrap_of
-from streams.errors import TopicMissing
-from streams.kafka.probe import require_broker, while_broker_answers
-from streams.topics import REPLAY_PREFIX, TopicNames
-
-PROG = "dead_letters"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dead_letters.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_broker_argument(parser)
-    parser.add_argument("--reason", metavar="REASON", help="only dead letters with this reason")
-    parser.add_argument("--tie", metavar="ID", help="only messages of this tie (by key or tie_id)")
-    parser.add_argument("--json", action="store_true", help="one dead-letter record per line")
-    parser.add_argument(
-        "--follow", action="store_true", help="keep showing new dead letters until Ctrl-C"
-    )
-    parser.add_argument(
-        "--replay", action="store_true", help=f"read {REPLAY_PREFIX}dead-letters instead"
-    )
-    return parser
-
-
-def _wanted(args: argparse.Namespace, letter: DeadLetter) -> bool:
-    if args.reason and letter.reason != args.reason:
-        return False
-    return not args.tie or args.tie in (letter.key, letter.tie_id)
-
-
-async def show(args: argparse.Namespace, shown: list[DeadLetter]) -> int:
-    await require_broker(args.broker)
-    topic = TopicNames(REPLAY_PREFIX if args.replay else "").dead_letters
-    letters = dead_letters(
-        bootstrap_of(args.broker),
-        topic,
-        is_following=args.follow,
-        on_waiting=lambda _: say(PROG, f"waiting for {topic} on {args.broker} to be created"),
-        on_ready=lambda _: say(PROG, f"following {topic} on {args.broker} (from the beginning)"),
-    )
-    try:
-        async for letter in letters:
-            if not _wanted(args, letter):
-                continue
-            if args.json:
-                print(orjson.dumps(letter.to_json()).decode(), flush=True)
-            else:
-                print("\n".join(letter.lines()), flush=True)
-            shown.append(letter)
-    except TopicMissing:
-        say(PROG, f"no {topic} topic on {args.broker}: nothing has been refused there")
-        return 0
-    say(PROG, f"{tally(shown)} in {topic} on {args.broker}")
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    shown: list[DeadLetter] = []
-
-    def run() -> int:
-        return asyncio.run(while_broker_answers(args.broker, show(args, shown)))
-
-    return run_script(PROG, run, so_far=lambda: tally(shown) + " shown")
-
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.environment import run_command
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command("dead-letters"))

@@ -108,3 +108,18 @@ def ensure_chromium() -> None:
 
     if not (shutil.which("chromium") or shutil.which("chromium-browser")):
         _apt_install("chromium", "for the web scoreboard's browser test")
+
+
+def run_command(name: str, *, in_project_env: bool = False) -> int:
+    """Run `tracker NAME` with this script's arguments (and the script's name in its usage),
+    inside the project venv, set up on first use. ``in_project_env``: only inside the
+    project venv itself (the demo, which must work from a bare `python3`), never in another
+    Python that happens to have the packages."""
+    ensure_project_env(any_installed_python=not in_project_env)
+    import importlib
+
+    from streams.commands import COMMANDS
+
+    module = importlib.import_module(f"streams.commands.{COMMANDS[name][0]}")
+    code: int = module.main(sys.argv[1:], prog=Path(sys.argv[0]).name)
+    return code

@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: inside the project's venv, from the project root
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from environment import ensure_project_env
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from scripts.environment import ensure_project_env
 
     ensure_project_env(any_installed_python=True)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tracker import event_json_schema
 

@@ -21,8 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from environment import ROOT, ensure_chromium, ensure_docker_compose, ensure_project_env
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.environment import ROOT, ensure_chromium, ensure_docker_compose, ensure_project_env
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,14 +1,10 @@
-"""`python -m streams worker -l info`: the Faust worker, configured from the environment.
-`python -m streams web [--host H] [--port P] [--broker URL]`: the web scoreboard and API
-(its own process; it does not load the Faust app)."""
+"""`python -m streams COMMAND`: the same commands as `tracker` (:mod:`streams.commands`), among
+them `python -m streams worker -l info` (the Faust worker, configured from the environment)
+and `python -m streams web` (the web scoreboard and API, in its own process)."""
 
 import sys
 
+from streams.commands import main
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["web"]:
-        from streams.web.__main__ import main
-
-        sys.exit(main(sys.argv[2:]))
-    from streams.app import app
-
-    app.main()
+    sys.exit(main(prog="python -m streams"))

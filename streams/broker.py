@@ -1,11 +1,9 @@
-"""`python -m streams.broker`: the embedded broker alone, as the README and the scripts'
-errors say to start one (the code is in :mod:`streams.local.broker`)."""
+"""`python -m streams.broker`: the embedded broker alone, as the README and the commands'
+errors say to start one (the same as `tracker broker`; see :mod:`streams.commands.broker`)."""
 
 import sys
 
-from streams.local.broker import EmbeddedBroker, main
-
-__all__ = ["EmbeddedBroker", "main"]
+from streams.commands.broker import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m streams.broker"))

@@ -1,19 +1,16 @@
-"""The live demo: embedded broker + a real worker + the seed tie fed live + a scoreboard.
+"""The live demo's orchestration: embedded broker + a real worker + the seed tie fed live +
+a scoreboard (`tracker demo` is its command).
 
 Leg 1 (LAFC 1-0 Inter Miami) is fed at once, leg 2 paced so its 90 minutes take about a
 minute; the scoreboard follows `tie-scores` and `moments` until the final whistle, then the
-final tie state is printed and the worker and broker are stopped.
+worker and broker are stopped and the final tie state returned.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import shutil
-import sys
-import tempfile
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,15 +18,14 @@ from typing import Any
 from streams.clients.feed import clock_order, send_events
 from streams.clients.matchfiles import read_events
 from streams.clients.narration import Narration
-from streams.clients.render import one_line, scoreboard, summary
+from streams.clients.render import one_line, scoreboard
 from streams.clients.replay import fold_sourced
-from streams.commands.endings import INTERRUPTED, ScriptFailure, run_script
 from streams.config import Settings
-from streams.errors import BrokerUnavailable, FileUnreadable, StreamsError, TimedOut, describe
+from streams.errors import FileUnreadable, TimedOut
 from streams.kafka.clients import producing
 from streams.kafka.follow import follow, in_bursts
 from streams.kafka.probe import while_broker_answers
-from streams.local.broker import DEFAULT_PORT, EmbeddedBroker
+from streams.local.broker import EmbeddedBroker
 from streams.local.processes import ROOT, is_port_free
 from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames
@@ -42,10 +38,6 @@ SEED_LEGS = [
     MATCHES / "2025-concacaf-qf-lafc-inter-miami-leg1.jsonl",
     MATCHES / "2025-concacaf-qf-lafc-inter-miami-leg2.jsonl",
 ]
-
-
-def _say(text: str) -> None:
-    print(f"demo: {text}", file=sys.stderr, flush=True)
 
 
 async def _feed(bootstrap: str, topic: str, speed: float) -> None:
@@ -129,90 +121,41 @@ async def _run(
             await watcher
 
 
-EXAMPLES = """
-Examples:
-  python3 scripts/demo.py                  # a live scoreboard (plain lines when piped)
-  python3 scripts/demo.py --speed 900      # leg 2 in about six seconds
-  python3 scripts/demo.py --port 19092     # when 9092 is taken (a free port is picked anyway)
-  python3 scripts/demo.py --json | jq .aggregate
-
-The broker and worker logs go to a temporary folder, removed at the end unless --keep-logs
-(or the demo failed: then it says where they are).
-Exit codes: 0 the tie was told to its end; 2 the demo failed (the reason in one line);
-130 interrupted.
-"""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="demo.py",
-        description=(__doc__ or "") + EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--json", action="store_true", help="print the final tie state as JSON")
-    parser.add_argument(
-        "--speed",
-        type=float,
-        default=90.0,
-        help="match minutes per real minute for leg 2 (default %(default)s: about a minute)",
-    )
-    parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="broker port (default %(default)s)"
-    )
-    parser.add_argument(
-        "--keep-logs", action="store_true", help="keep the broker and worker logs after the end"
-    )
-    return parser
-
-
-def run_demo(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    is_live = sys.stdout.isatty() and not args.json
-    work = Path(tempfile.mkdtemp(prefix="tracker-demo-"))
-    progress = Watched()
-    started = time.monotonic()
-
-    def demo() -> int:
-        if args.speed <= 0:
-            raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
-        port = args.port if is_port_free(args.port) else None
-        broker = EmbeddedBroker(port, log_path=work / "tansu.log")
-        worker: WorkerProcess | None = None
-        try:
-            broker.start()
-            if port is None:
-                _say(f"port {args.port} is taken; using {broker.port}")
-            kept = "kept" if args.keep_logs else "removed at the end"
-            _say(f"embedded broker (Tansu) on {broker.url}; logs in {work} ({kept})")
-            settings = Settings.from_env().replace(
-                broker=broker.url, app_id="tracker-demo", store="memory://"
-            )
-            worker = WorkerProcess(settings, work / "worker.log").start()
-            ready = worker.wait_ready()
-            _say(
-                f"worker ready in {ready:.1f}s; feeding the seed tie "
-                f"(leg 1 at once, leg 2 at speed {args.speed:g})"
-            )
-            final = asyncio.run(
-                while_broker_answers(
-                    broker.url, _run(broker, TopicNames(), args.speed, is_live, progress)
-                )
-            )
-            print(final.to_json() if args.json else summary(final))
-            _say(f"done in {time.monotonic() - started:.0f}s")
-            return 0
-        except BrokerUnavailable:
-            raise
-        except StreamsError as error:
-            raise ScriptFailure(f"failed: {describe(error)}") from None
-        finally:
-            if worker is not None:
-                worker.stop()
-            broker.stop()
-
-    code = run_script("demo", demo, so_far=lambda: str(progress) if progress.final else None)
-    if code in (0, INTERRUPTED) and not args.keep_logs:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        _say(f"logs kept in {work}")
-    return code
+def play(
+    *,
+    speed: float,
+    port: int,
+    work: Path,
+    is_live: bool,
+    is_keeping_logs: bool,
+    progress: Watched,
+    say: Callable[[str], None],
+) -> TieState:
+    """The seed tie told to its end on a broker and a worker of its own (the broker on
+    ``port``, or on a free port when that one is taken), their logs in ``work``; returns the
+    final tie state. Both are stopped whatever happens."""
+    free = port if is_port_free(port) else None
+    broker = EmbeddedBroker(free, log_path=work / "tansu.log")
+    worker: WorkerProcess | None = None
+    try:
+        broker.start()
+        if free is None:
+            say(f"port {port} is taken; using {broker.port}")
+        kept = "kept" if is_keeping_logs else "removed at the end"
+        say(f"embedded broker (Tansu) on {broker.url}; logs in {work} ({kept})")
+        settings = Settings.from_env().replace(
+            broker=broker.url, app_id="tracker-demo", store="memory://"
+        )
+        worker = WorkerProcess(settings, work / "worker.log").start()
+        ready = worker.wait_ready()
+        say(
+            f"worker ready in {ready:.1f}s; feeding the seed tie "
+            f"(leg 1 at once, leg 2 at speed {speed:g})"
+        )
+        return asyncio.run(
+            while_broker_answers(broker.url, _run(broker, TopicNames(), speed, is_live, progress))
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
+        broker.stop()

@@ -33,6 +33,14 @@ class ScriptFailure(StreamsError):
         super().__init__(message)
 
 
+def failed(error: StreamsError) -> StreamsError:
+    """A demo or benchmark that could not finish says ``failed: why``; a broker that went
+    away keeps its own line, which also says what was done."""
+    if isinstance(error, BrokerUnavailable):
+        return error
+    return ScriptFailure(f"failed: {describe(error)}")
+
+
 def say(prog: str, text: str) -> None:
     print(f"{prog}: {text}", file=sys.stderr, flush=True)
 

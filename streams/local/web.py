@@ -8,9 +8,9 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from streams.commands.web import READY_PREFIX
 from streams.errors import ProcessFailed
 from streams.local.processes import HOST, ChildProcess
-from streams.web.__main__ import READY_PREFIX
 
 
 class WebProcess(ChildProcess):

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The `tracker` console command of this Python's environment (pip installs it beside it).
+TRACKER = Path(sys.executable).with_name("tracker")
 
 
 def run_script(
@@ -26,6 +28,16 @@ def run_script(
         timeout=timeout,
         cwd=ROOT,
         env=env,
+    )
+
+
+def run_tracker(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    if not TRACKER.exists():
+        pytest.fail(f"no {TRACKER}: install the project (pip install -e .) to get `tracker`")
+    return subprocess.run(
+        [str(TRACKER), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env
     )
 
 

@@ -17,7 +17,7 @@ from streams.clients.feed import clock_order
 from streams.clients.matchfiles import read_events
 from streams.local.broker import EmbeddedBroker
 from streams.local.processes import free_port
-from tests.e2e.conftest import ROOT, run_script
+from tests.e2e.conftest import ROOT, run_script, run_tracker
 
 SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 NOISE = ("Traceback", "Unclosed", "Unable connect", "NodeNotReadyError", "KafkaConnectionError")
@@ -41,13 +41,17 @@ def assert_quiet(stderr: str) -> None:
 )
 def test_with_no_broker_a_script_says_so_in_one_line_naming_it_and_how_to_start_one(script, args):
     url = f"kafka://127.0.0.1:{free_port()}"
-    done = run_script(script, *args, "--broker", url, timeout=60)
-    assert done.returncode == 2
-    [line] = done.stderr.splitlines()
-    assert line.startswith(f"{script.removesuffix('.py')}: no Kafka broker answers at {url} (")
-    assert "python -m streams.broker" in line
-    assert "python3 scripts/demo.py" in line
-    assert_quiet(done.stderr)
+    command = script.removesuffix(".py").replace("_", "-")
+    for done in (
+        run_script(script, *args, "--broker", url, timeout=60),
+        run_tracker(command, *args, "--broker", url, timeout=60),
+    ):
+        assert done.returncode == 2
+        [line] = done.stderr.splitlines()
+        assert line.startswith(f"{script.removesuffix('.py')}: no Kafka broker answers at {url} (")
+        assert "python -m streams.broker" in line
+        assert "python3 scripts/demo.py" in line
+        assert_quiet(done.stderr)
 
 
 def base_python() -> str:

@@ -10,10 +10,10 @@ import aiohttp
 import orjson
 import pytest
 
+from streams.commands.web import build_parser
 from streams.kafka.admin import create_topics
 from streams.kafka.clients import start_producer
 from streams.web import WebService, WebSettings, running_web
-from streams.web.__main__ import build_parser
 from tests.streams.harness import ROOT, Namespace, Worker, feed
 from tests.web.service import (
     get_json,

@@ -1,4 +1,16 @@
-"""`python -m streams web`: the web scoreboard and HTTP API, until Ctrl-C or SIGTERM."""
+"""A live scoreboard page and a read-only HTTP API over `tie-scores` and `moments`, until
+Ctrl-C or SIGTERM; the same as `python -m streams web`.
+
+Routes: /, /ties/ID, /api/ties, /api/ties/ID[?at=61], /api/ties/ID/moments,
+/api/ties/ID/events (Server-Sent Events), /healthz, /metrics.
+
+Examples:
+  python -m streams web                                   # http://127.0.0.1:8080
+  python -m streams web --host 0.0.0.0 --port 8000 --broker kafka://kafka:9092
+  tracker web --topic-prefix replay.                      # the re-streamed ties
+
+Exit codes: 0 stopped; 2 it cannot listen on that address; 130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +19,18 @@ import asyncio
 import logging
 import os
 import signal
-import sys
 
+from streams.commands import command_parser
+from streams.commands.endings import DONE, FAILED, say
 from streams.config import add_broker_argument
 from streams.web.server import DEFAULT_HOST, DEFAULT_MAX_CLIENTS, DEFAULT_PORT, running_web
 
-#: Printed once listening; :class:`streams.web.launcher.WebProcess` waits for it.
+#: Printed once listening; :class:`streams.local.web.WebProcess` waits for it.
 READY_PREFIX = "web: serving on "
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m streams web",
-        description="A live scoreboard page and a read-only HTTP API over tie-scores and "
-        "moments (routes: /, /ties/ID, /api/ties, /api/ties/ID[?at=61], /api/ties/ID/moments, "
-        "/api/ties/ID/events, /healthz, /metrics).",
-    )
+def build_parser(prog: str = "tracker web") -> argparse.ArgumentParser:
+    parser = command_parser(prog, __doc__)
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)"
     )
@@ -62,16 +70,14 @@ async def serve(args: argparse.Namespace) -> None:
         print("web: stopping", flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "tracker web") -> int:
+    """Serve until Ctrl-C or SIGTERM (its own handlers stop it cleanly: live streams end,
+    the port is freed); it logs what it does, the Kafka client's lines included."""
+    args = build_parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
         asyncio.run(serve(args))
-    except OSError as error:
-        print(f"web: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    except OSError as error:  # the one OS error here: the address cannot be listened on
+        say("web", f"cannot listen on {args.host}:{args.port}: {error}")
+        return FAILED
+    return DONE

@@ -1,0 +1,75 @@
+"""Measure the pipeline against the raw-client ceiling, side by side in one run.
+
+Fold rate in process; an aiokafka passthrough (the ceiling); the Faust pipeline with one and
+two workers; latency at a steady live rate over many ties, with the worker's memory; a
+season replayed from the log; and the web service's fan-out: 1,000 live-stream (SSE) clients
+on one tie fed at 10 events/s, from event produced to the update received by every client
+(`sse_fanout_p99_ms` in --json). Starts an embedded broker unless --broker is given.
+
+Examples:
+  python3 scripts/bench.py --quick            # about a minute
+  python3 scripts/bench.py --json > bench.json
+  python3 scripts/bench.py --broker kafka://127.0.0.1:9092
+
+Worker logs go to a temporary folder, removed at the end unless the run failed (then it
+says where they are).
+Exit codes: 0 measured; 2 usage or broker errors, or a measurement failed; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from streams.bench.measurements import BenchSize, Report, run_all, settings, table
+from streams.commands import command_parser
+from streams.commands.endings import DONE, INTERRUPTED, failed, run_script, say
+from streams.errors import StreamsError
+from streams.kafka.probe import require_broker
+from streams.local.broker import EmbeddedBroker
+
+PROG = "bench"
+
+
+def main(argv: list[str] | None = None, prog: str = "tracker bench") -> int:
+    parser = command_parser(prog, __doc__)
+    parser.add_argument("--quick", action="store_true", help="a small run (under a minute)")
+    parser.add_argument("--json", action="store_true", help="print every figure as JSON")
+    parser.add_argument("--broker", help="a Kafka bootstrap URL (default: an embedded broker)")
+    args = parser.parse_args(argv)
+    size = BenchSize.quick() if args.quick else BenchSize.full()
+    log_dir = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+
+    def measure() -> int:
+        broker = None if args.broker else EmbeddedBroker(log_path=log_dir / "tansu.log")
+        try:
+            if broker is None:
+                asyncio.run(require_broker(args.broker))
+                url: str = args.broker
+            else:
+                url = broker.start().url
+            say(PROG, f"broker {url}; worker logs in {log_dir}")
+            figures = asyncio.run(run_all(url, size, log_dir, lambda text: say(PROG, text)))
+        except StreamsError as error:
+            raise failed(error) from None
+        finally:
+            if broker is not None:
+                broker.stop()
+        report = Report(settings(size, url, "quick" if args.quick else "full"), figures)
+        if args.json:
+            sys.stdout.buffer.write(report.to_json() + b"\n")
+        else:
+            from rich.console import Console
+
+            Console().print(table(report))
+        return 0
+
+    code = run_script(PROG, measure)
+    if code in (DONE, INTERRUPTED) or not any(log_dir.iterdir()):
+        shutil.rmtree(log_dir, ignore_errors=True)
+    else:
+        say(PROG, f"logs kept in {log_dir}")
+    return code
