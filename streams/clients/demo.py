@@ -79,8 +79,8 @@ async def _watch(
                 view.update(scoreboard(narration.ties, [m.text for m in narration.moments]))
             is_over = latest is not None and latest.version >= final.version
             told_all = any("go through" in m.text for m in narration.moments)
-            if is_over and told_all and not narration.held:
-                return latest  # type: ignore[return-value]
+            if latest is not None and is_over and told_all and not narration.held:
+                return latest
     finally:
         await bursts.aclose()
         await updates.aclose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,20 +111,20 @@ async def send_events(
     *,
     speed: float = 0.0,
     on_sent: Callable[[Timed], None] | None = None,
-    sleep: Callable[[float], object] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     progress: FeedProgress | None = None,
 ) -> int:
     """Send every event keyed by tie_id, pacing by the feed clock at ``speed`` (match
     minutes per real minute; 0 = as fast as possible); waits for every acknowledgement.
     ``progress`` (of these same ``timed``) records what was sent and acknowledged."""
-    pending = []
+    pending: list[asyncio.Future[Any]] = []
     previous: float | None = None
     for item in timed:
         if speed > 0 and previous is not None and item.minute > previous:
             for future in pending:
                 await asyncio.shield(future)  # a cancelled wait must not cancel the delivery
             pending.clear()
-            await sleep((item.minute - previous) * 60.0 / speed)  # type: ignore[misc]
+            await sleep((item.minute - previous) * 60.0 / speed)
         previous = item.minute
         event = item.event.event
         future = await producer.send(topic, key=event.tie_id.encode(), value=encode_event(event))

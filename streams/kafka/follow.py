@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import TopicPartition
@@ -32,7 +32,7 @@ async def follow(
     on_waiting: Callable[[list[str]], None] | None = None,
     on_ready: Callable[[list[str]], None] | None = None,
     recheck_every: float = 0.5,
-) -> AsyncIterator[Update]:
+) -> AsyncGenerator[Update, None]:
     """Every message of ``topics`` from the start, or from now on; runs until cancelled.
 
     A topic that does not exist yet is waited for (``on_waiting(missing)`` says so once) and
@@ -83,7 +83,7 @@ async def follow(
 
 async def in_bursts(
     updates: AsyncIterator[Update], quiet: float = 0.1
-) -> AsyncIterator[list[Update]]:
+) -> AsyncGenerator[list[Update], None]:
     """The updates grouped as they arrive: a burst ends when nothing more comes for ``quiet``
     seconds. Records of two topics published together (a tie update and its moments) then
     land in one burst, whichever topic's fetch brought them first."""

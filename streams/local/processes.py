@@ -70,8 +70,9 @@ class ChildProcess:
         to, or from empty)."""
         if self.log_path is None:
             raise ValueError("a child process needs a log file")
-        cannot = {OSError: lambda error: ProcessFailed(f"cannot start {command[0]}: {error}")}
-        with map_exceptions(cannot):
+        with map_exceptions(
+            {OSError: lambda error: ProcessFailed(f"cannot start {command[0]}: {error}")}
+        ):
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             with self.log_path.open("ab" if append else "wb") as log:
                 self.process = subprocess.Popen(

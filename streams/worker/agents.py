@@ -75,26 +75,33 @@ async def fold_match_events(stream: Any) -> None:
         )
 
 
-@app.task
 async def run_processor() -> None:
     """Folds the inbox for the worker's whole life."""
     await processor.run(inbox)
 
 
+app.task(run_processor)
+
+
+# Signal receivers are called as ``receiver(sender, *args, signal=the_signal)`` (mode's
+# SignalHandlerT): the assignment signals send the partitions as their one argument.
+
+
 @app.on_partitions_revoked.connect
-async def _on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+async def _on_revoked(sender: Any, /, *revoked: Any, signal: Any, **kwargs: Any) -> None:
     app.ownership.revoked()
     processor.forget_partitions()
 
 
 @app.on_partitions_assigned.connect
-async def _on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+async def _on_assigned(sender: Any, /, *sent: Any, signal: Any, **kwargs: Any) -> None:
+    [assigned] = sent
     mine = {tp.partition for tp in assigned if tp.topic == names.match_events}
     app.ownership.assigned(app.consumer_generation_id, mine)
 
 
 @app.on_rebalance_complete.connect
-async def _on_rebalance_complete(sender: Any, **kwargs: Any) -> None:
+async def _on_rebalance_complete(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     """Tables are restored and streams not resumed yet: fold what the table lacks first."""
     if not settings.healing:
         return

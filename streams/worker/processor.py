@@ -260,8 +260,8 @@ class TieProcessor:
 
     async def _flush(self, run: _Run) -> None:
         """Publish the run's outputs, then store its records, then (now and then) the mark."""
-        for tie_id, record in list(run.records.items()):
-            size = len(codecs.encode_record(record))
+        for tie_id, written in list(run.records.items()):
+            size = len(codecs.encode_record(written))
             if size > codecs.MAX_RECORD_BYTES:
                 self._refuse_growth(run, tie_id, size)
         outputs = list(run.told)
