@@ -1,9 +1,4 @@
-"""Measure the pipeline against the raw-client ceiling, side by side in one run.
-
-`python3 scripts/bench.py` is `tracker bench`: the same flags (`--help` lists them with
-examples); the code is in `streams/commands/`. Sets up .venv on first use (see
-scripts/environment.py).
-"""
+"""Measure the pipeline against the raw-client ceiling: `tracker bench`, as a script."""
 
 import sys
 from pathlib import Path

@@ -1,9 +1,4 @@
-"""Show what the worker refused: the `dead-letters` topic, one entry per refused message.
-
-`python3 scripts/dead_letters.py` is `tracker dead-letters`: the same flags (`--help` lists
-them with examples); the code is in `streams/commands/`. Sets up .venv on first use (see
-scripts/environment.py).
-"""
+"""What the worker refused, and why: `tracker dead-letters`, as a script."""
 
 import sys
 from pathlib import Path

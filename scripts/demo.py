@@ -1,10 +1,4 @@
-"""The live demo: the seed tie (LAFC v Inter Miami, CONCACAF Champions Cup 2025) told
-minute by minute.
-
-`python3 scripts/demo.py` is `tracker demo`: the same flags (`--help` lists them with
-examples); the code is in `streams/commands/`. Sets up .venv on first use (see
-scripts/environment.py).
-"""
+"""The seed tie told live (sets up .venv on first use): `tracker demo`, as a script."""
 
 import sys
 from pathlib import Path

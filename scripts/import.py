@@ -1,9 +1,4 @@
-"""Import a match from a data provider's files (read by kloppy) as our match events.
-
-`python3 scripts/import.py` is `tracker import`: the same flags (`--help` lists them with
-examples); the code is in `streams/commands/`. Sets up .venv on first use (see
-scripts/environment.py).
-"""
+"""A provider's match (read by kloppy) as our match events: `tracker import`, as a script."""
 
 import sys
 from pathlib import Path

@@ -1,9 +1,4 @@
-"""Feed match events (JSON Lines files, - for stdin, or a provider's match) into `match-events`.
-
-`python3 scripts/produce.py` is `tracker produce`: the same flags (`--help` lists them with
-examples); the code is in `streams/commands/`. Sets up .venv on first use (see
-scripts/environment.py).
-"""
+"""Feed match events into `match-events`: `tracker produce`, as a script."""
 
 import sys
 from pathlib import Path

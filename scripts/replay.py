@@ -1,9 +1,4 @@
-"""Replay a tie: re-fold its events with the worker's own fold, at any minute.
-
-`python3 scripts/replay.py` is `tracker replay`: the same flags (`--help` lists them with
-examples); the code is in `streams/commands/`. Sets up .venv on first use (see
-scripts/environment.py).
-"""
+"""Re-fold a tie with the worker's own fold, as at any minute: `tracker replay`, as a script."""
 
 import sys
 from pathlib import Path

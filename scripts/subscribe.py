@@ -1,9 +1,4 @@
-"""Follow live tie updates from `tie-scores` (and, with --moments, `moments`).
-
-`python3 scripts/subscribe.py` is `tracker subscribe`: the same flags (`--help` lists them with
-examples); the code is in `streams/commands/`. Sets up .venv on first use (see
-scripts/environment.py).
-"""
+"""Follow tie updates (and moments) as they are published: `tracker subscribe`, as a script."""
 
 import sys
 from pathlib import Path

@@ -1,9 +1,4 @@
-"""List the ties the tracker knows, with their status and latest version.
-
-`python3 scripts/ties.py` is `tracker ties`: the same flags (`--help` lists them with
-examples); the code is in `streams/commands/`. Sets up .venv on first use (see
-scripts/environment.py).
-"""
+"""The ties the tracker knows, with their status and version: `tracker ties`, as a script."""
 
 import sys
 from pathlib import Path

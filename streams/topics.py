@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 MATCH_EVENTS = "match-events"
 TIE_SCORES = "tie-scores"
@@ -12,31 +13,26 @@ DEAD_LETTERS = "dead-letters"
 REPLAY_PREFIX = "replay."
 
 
+class _Topic:
+    """A topic name, read under its :class:`TopicNames`' prefix."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, names: TopicNames, owner: object = None) -> str:
+        return names.prefix + self.name
+
+
 @dataclass(frozen=True)
 class TopicNames:
     """The product's topics under one prefix ("" live, "replay." for re-streamed ties)."""
 
     prefix: str = ""
-
-    @property
-    def match_events(self) -> str:
-        return self.prefix + MATCH_EVENTS
-
-    @property
-    def tie_scores(self) -> str:
-        return self.prefix + TIE_SCORES
-
-    @property
-    def match_updates(self) -> str:
-        return self.prefix + MATCH_UPDATES
-
-    @property
-    def moments(self) -> str:
-        return self.prefix + MOMENTS
-
-    @property
-    def dead_letters(self) -> str:
-        return self.prefix + DEAD_LETTERS
+    match_events: ClassVar[_Topic] = _Topic(MATCH_EVENTS)
+    tie_scores: ClassVar[_Topic] = _Topic(TIE_SCORES)
+    match_updates: ClassVar[_Topic] = _Topic(MATCH_UPDATES)
+    moments: ClassVar[_Topic] = _Topic(MOMENTS)
+    dead_letters: ClassVar[_Topic] = _Topic(DEAD_LETTERS)
 
     def layout(self, partitions: int) -> dict[str, tuple[int, bool]]:
         """``{topic: (partitions, is_compacted)}`` for every topic the worker reads or writes.

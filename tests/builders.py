@@ -1,55 +1,15 @@
-"""Terse builders for match events in tests, numbering `seq` and `event_id` per match."""
+"""Terse builders for match events in tests (:class:`MatchFeed` numbers `seq` and `event_id`
+per match), the seed tie's two legs, and the moments an offline fold tells."""
 
 from __future__ import annotations
 
-from itertools import count
-from typing import Any
+from collections.abc import Sequence
+from itertools import accumulate
 
-from tracker import MatchEvent, event_from_dict
-
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
-
-
-class MatchFeed:
-    """Events of one match, as a feed would send them: ``feed.goal("Inter Miami", 61)``."""
-
-    def __init__(self, tie_id: str, match_id: str, home: str, away: str) -> None:
-        self.tie_id = tie_id
-        self.match_id = match_id
-        self.home = home
-        self.away = away
-        self._seq = count()
-        self.period: str | None = None
-
-    def event(self, type: str, minute: int | None = None, **fields: Any) -> MatchEvent:
-        seq = next(self._seq)
-        data: dict[str, Any] = {
-            "event_id": f"{self.match_id}-{seq}",
-            "tie_id": self.tie_id,
-            "match_id": self.match_id,
-            "seq": seq,
-            "type": type,
-            "period": fields.pop("period", self.period),
-            "minute": minute,
-            **fields,
-        }
-        return event_from_dict(data)
-
-    def scheduled(self, leg: int = 1, rules: Any = "concacaf-champions-cup-2025") -> MatchEvent:
-        return self.event("match_scheduled", home=self.home, away=self.away, leg=leg, rules=rules)
-
-    def starts(self, period: str, minute: int) -> MatchEvent:
-        self.period = period
-        return self.event("period_started", minute, period=period)
-
-    def ends(self, period: str, minute: int, added: int | None = None) -> MatchEvent:
-        return self.event("period_ended", minute, period=period, added_minute=added)
-
-    def goal(self, team: str, minute: int | None, **fields: Any) -> MatchEvent:
-        return self.event("goal_scored", minute, team=team, **fields)
-
-    def final_whistle(self, minute: int = 90) -> MatchEvent:
-        return self.event("match_ended", minute)
+from streams.bench.synthetic import MatchFeed
+from tests.seed import SEED_TIE
+from tracker import MatchEvent, evolve, new_tie
+from tracker.moments import Moment, moments
 
 
 def leg_feeds(tie_id: str = SEED_TIE) -> tuple[MatchFeed, MatchFeed]:
@@ -58,3 +18,14 @@ def leg_feeds(tie_id: str = SEED_TIE) -> tuple[MatchFeed, MatchFeed]:
         MatchFeed(tie_id, f"{tie_id}-leg1", "LAFC", "Inter Miami"),
         MatchFeed(tie_id, f"{tie_id}-leg2", "Inter Miami", "LAFC"),
     )
+
+
+def moments_told(events: Sequence[MatchEvent]) -> list[Moment]:
+    """Every moment that folding ``events`` offline tells, in order (what the worker must
+    publish for them)."""
+    states = list(accumulate(events, evolve, initial=new_tie(events[0].tie_id)))
+    return [
+        moment
+        for before, after, event in zip(states, states[1:], events, strict=True)
+        for moment in moments(before, after, event)
+    ]

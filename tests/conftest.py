@@ -9,18 +9,8 @@ from pathlib import Path
 import pytest
 
 from streams.local.broker import EmbeddedBroker
-from tracker import MatchEvent, parse_event
-
-ROOT = Path(__file__).resolve().parent.parent
-MATCHES = ROOT / "scripts" / "matches"
-SEED_FILES = [
-    MATCHES / "2025-concacaf-qf-lafc-inter-miami-leg1.jsonl",
-    MATCHES / "2025-concacaf-qf-lafc-inter-miami-leg2.jsonl",
-]
-
-
-def load_events(*paths: Path) -> list[MatchEvent]:
-    return [parse_event(line) for path in paths for line in path.read_bytes().splitlines() if line]
+from tests.seed import SEED_FILES, load_events
+from tracker import MatchEvent
 
 
 @pytest.fixture(scope="session")

@@ -77,9 +77,8 @@ async def _watch(
             progress.version = latest.version if latest is not None else 0
             if view is not None:
                 view.update(scoreboard(narration.ties, [m.text for m in narration.moments]))
-            is_over = latest is not None and latest.version >= final.version
             told_all = any("go through" in m.text for m in narration.moments)
-            if latest is not None and is_over and told_all and not narration.held:
+            if latest is not None and progress.is_over and told_all and not narration.held:
                 return latest
     finally:
         await bursts.aclose()
@@ -91,10 +90,15 @@ async def _watch(
 
 @dataclass
 class Watched:
-    """How far the watched tie got, for the line that ends a failed or interrupted demo."""
+    """How far the watched tie got: the version on the board, of the final one (for the line
+    that ends a failed or interrupted demo)."""
 
     version: int = 0
     final: int = 0
+
+    @property
+    def is_over(self) -> bool:
+        return self.version >= self.final > 0
 
     def __str__(self) -> str:
         return f"the board reached version {self.version} of {self.final}"

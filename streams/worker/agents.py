@@ -48,12 +48,7 @@ processor = TieProcessor(
     publish=publish,
     log=KafkaEventLog(settings.bootstrap),
     owner=app.ownership,
-    outputs=Outputs(
-        tie_scores=names.tie_scores,
-        match_updates=names.match_updates,
-        moments=names.moments,
-        dead_letters=names.dead_letters,
-    ),
+    outputs=Outputs(names.tie_scores, names.match_updates, names.moments, names.dead_letters),
     healing=settings.healing,
 )
 

@@ -18,8 +18,8 @@ from streams.clients.matchfiles import read_events
 from streams.local.broker import EmbeddedBroker
 from streams.local.processes import free_port
 from tests.e2e.conftest import ROOT, run_script, run_tracker
+from tests.seed import SEED_FILES, SEED_TIE
 
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 NOISE = ("Traceback", "Unclosed", "Unable connect", "NodeNotReadyError", "KafkaConnectionError")
 
 
@@ -31,7 +31,7 @@ def assert_quiet(stderr: str) -> None:
 @pytest.mark.parametrize(
     ("script", "args"),
     [
-        ("produce.py", ["scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg1.jsonl"]),
+        ("produce.py", [str(SEED_FILES[0].relative_to(ROOT))]),
         ("subscribe.py", ["--timeout", "30"]),
         ("replay.py", ["--tie", SEED_TIE]),
         ("ties.py", []),

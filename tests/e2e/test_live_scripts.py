@@ -20,9 +20,9 @@ from streams.local.broker import EmbeddedBroker
 from streams.local.processes import free_port, is_port_free
 from streams.local.worker import WorkerProcess
 from tests.e2e.conftest import ROOT, run_script
+from tests.seed import SEED_TIE
 
 pytestmark = pytest.mark.broker
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streams.codecs import encode_event
 from streams.kafka.clients import start_producer
-from tests.conftest import SEED_FILES, load_events
+from tests.seed import SEED_FILES, load_events
 from tests.streams.harness import Namespace, Worker, finished, latest_states, read_until
 from tracker import MatchEvent, TieState, fold, new_tie
 from tracker.events import MatchScheduled

@@ -8,12 +8,11 @@ import asyncio
 import pytest
 
 from streams.bench.synthetic import generate_ties
-from tests.conftest import SEED_FILES, load_events
+from tests.seed import SEED_FILES, SEED_TIE, load_events
 from tests.streams.harness import Namespace, Worker, feed, finished, latest_states, read_until
 from tracker import TieState, fold, new_tie
 
 pytestmark = pytest.mark.broker
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 KILL_POINTS = [5, 11, 16, 19]
 
 

@@ -12,13 +12,12 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from tests.conftest import SEED_FILES, load_events
 from tests.fuzzing import BadMessages
+from tests.seed import SEED_FILES, SEED_TIE, load_events
 from tests.streams.harness import Namespace, Worker, finished, latest_states, read_until
 from tracker import fold, new_tie
 
 pytestmark = pytest.mark.broker
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 FUZZ_SEED = int(os.environ.get("TRACKER_FUZZ_SEED", "2025"))
 
 

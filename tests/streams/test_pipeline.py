@@ -9,7 +9,8 @@ import orjson
 import pytest
 
 from streams.bench.synthetic import generate_ties
-from tests.conftest import SEED_FILES, load_events
+from tests.builders import moments_told
+from tests.seed import SEED_FILES, SEED_TIE, load_events
 from tests.streams.harness import (
     Namespace,
     Worker,
@@ -21,11 +22,9 @@ from tests.streams.harness import (
 )
 from tracker import MatchEvent, TieState, evolve, fold, new_tie
 from tracker.events import MatchScheduled
-from tracker.moments import moments
 from tracker.rules import PRESETS
 
 pytestmark = pytest.mark.broker
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 
 
 def offline(events: list[MatchEvent]) -> dict[str, TieState]:
@@ -33,15 +32,6 @@ def offline(events: list[MatchEvent]) -> dict[str, TieState]:
     for event in events:
         ties[event.tie_id] = evolve(ties.get(event.tie_id) or new_tie(event.tie_id), event)
     return ties
-
-
-def offline_moments(events: list[MatchEvent]) -> list[str]:
-    tie, told = new_tie(events[0].tie_id), []
-    for event in events:
-        after = evolve(tie, event)
-        told += [moment.text for moment in moments(tie, after, event)]
-        tie = after
-    return told
 
 
 @pytest.fixture
@@ -71,7 +61,9 @@ async def test_the_seed_tie_ends_byte_identical_to_the_offline_fold(space, worke
     told = await read_until(
         space, space.topics.moments, lambda values: b"go through" in values[-1], timeout=20
     )
-    assert [orjson.loads(v)["text"] for _, v in told] == offline_moments(events)
+    assert [orjson.loads(v)["text"] for _, v in told] == [
+        moment.text for moment in moments_told(events)
+    ]
 
 
 def interleavable(events: list[MatchEvent]) -> list[MatchEvent]:
@@ -96,7 +88,7 @@ async def test_duplicates_and_interleaved_legs_change_nothing(space, worker):
     told = await read_until(
         space, space.topics.moments, lambda values: b"go through" in values[-1], timeout=20
     )
-    assert len(told) == len(offline_moments(interleaved))
+    assert len(told) == len(moments_told(interleaved))
 
 
 async def test_two_hundred_generated_ties_fed_concurrently_end_as_their_offline_folds(

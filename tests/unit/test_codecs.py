@@ -8,9 +8,8 @@ import orjson
 import pytest
 
 from streams.codecs import TieRecord, dead_letter, decode_event, decode_record, encode_record
+from tests.seed import SEED_TIE as TIE
 from tracker import InvalidEvent, fold, new_tie
-
-TIE = "2025-concacaf-qf-lafc-inter-miami"
 
 
 def test_a_tie_record_round_trips_with_its_timelines(seed_events):

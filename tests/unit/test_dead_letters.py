@@ -9,8 +9,8 @@ import orjson
 
 from streams.clients.deadletters import DeadLetter, tally
 from streams.codecs import dead_letter
+from tests.seed import SEED_TIE
 
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 GOAL = (
     b'{"event_id": "leg2-002", "tie_id": "2025-concacaf-qf-lafc-inter-miami", "match_id": '
     b'"leg2", "seq": 2, "type": "goal_scored", "minute": 9, "team": "Seattle Sounders", '

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from streams.clients.feed import clock_order
 from streams.clients.matchfiles import SourcedEvent, read_events
-from tests.conftest import SEED_FILES
-
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
+from tests.seed import SEED_FILES, SEED_TIE
 
 
 def seed(*, reverse: bool = False, tie: str = SEED_TIE) -> list[SourcedEvent]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from streams.clients.narration import Narration
+from tests.seed import SEED_TIE
 from tracker import TieState, evolve, new_tie
 from tracker.moments import moments
-
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 
 
 def history(seed_events):

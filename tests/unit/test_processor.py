@@ -12,14 +12,12 @@ import pytest
 
 from streams.codecs import MAX_EVENT_BYTES, MAX_RECORD_BYTES, encode_record
 from tests.builders import MatchFeed
-from tests.conftest import SEED_FILES, load_events
 from tests.doubles import Group, MemoryBroker, MemoryLog, worker
+from tests.seed import SEED_FILES, SEED_TIE, load_events
 from tracker import MatchEvent, TieState, evolve, fold, new_tie
 from tracker.events import MatchScheduled
 from tracker.moments import moments
 from tracker.rules import PRESETS
-
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 
 
 def offline(events: list[MatchEvent]) -> TieState:

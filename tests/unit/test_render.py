@@ -5,10 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 
 from streams.clients.render import one_line, scoreboard, summary
+from tests.seed import SEED_TIE
 from tracker import fold, new_tie
 from tracker.timeline import Cut, events_until
-
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
 
 
 def board_text(*args) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from tests.seed import SEED_TIE as TIE
 from tracker import MatchEvent, Reason, Status, TieState, fold, new_tie
 from tracker.events import MatchScheduled
 from tracker.moments import MomentKind, moments
 from tracker.rules import PRESETS
 from tracker.timeline import Cut, events_until
-
-TIE = "2025-concacaf-qf-lafc-inter-miami"
 
 
 def tie_at(events: list[MatchEvent], at: str | None = None) -> TieState:

@@ -1,4 +1,4 @@
-"""Helpers for web tests: the seed tie under another id, waiting on HTTP, reading streams."""
+"""Helpers for web tests: waiting on HTTP, reading streams (and the seed tie under another id)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,8 @@ from typing import Any
 
 import aiohttp
 
-from streams.codecs import encode_event
 from streams.web.client import ServerEvent, server_events
-from tracker import MatchEvent, parse_event
-
-SEED_TIE = "2025-concacaf-qf-lafc-inter-miami"
-
-
-def seed_as(events: list[MatchEvent], tie_id: str) -> list[MatchEvent]:
-    """The seed tie's events as tie ``tie_id`` (its matches and event ids renamed alike), so
-    tests sharing a worker do not share a tie."""
-    old, new = SEED_TIE.encode(), tie_id.encode()
-    return [parse_event(encode_event(event).replace(old, new)) for event in events]
+from tests.seed import seed_as
 
 
 async def get_json(http: aiohttp.ClientSession, url: str) -> tuple[int, Any]:

@@ -11,7 +11,7 @@ import pytest
 
 from streams.kafka.admin import create_topics
 from streams.local.web import WebProcess
-from tests.streams.harness import ROOT, Namespace, Worker, feed
+from tests.streams.harness import ROOT, feed
 from tests.web.service import seed_as
 from tracker import event_from_dict
 
@@ -44,19 +44,6 @@ if CHROMIUM is None:
 TIE = "web-browser"
 #: Where a screenshot of the finished tie is also written (the README's docs/scoreboard.png).
 SCREENSHOT = os.environ.get("TRACKER_WEB_SCREENSHOT")
-
-
-@pytest.fixture(scope="module")
-def space(broker_url):
-    return Namespace(broker_url)
-
-
-@pytest.fixture(scope="module")
-def worker(space, tmp_path_factory):
-    started = Worker(space, tmp_path_factory.mktemp("browser-worker")).start()
-    started.wait_ready()
-    yield started
-    started.stop()
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,9 @@ import orjson
 import pytest
 
 from streams.web.model import Change, ReadModel
+from tests.seed import SEED_TIE as TIE
 from tracker import MatchEvent, TieState, evolve, new_tie
 from tracker.moments import moments
-
-TIE = "2025-concacaf-qf-lafc-inter-miami"
 
 
 def published(events: list[MatchEvent]) -> list[tuple[bytes, list[bytes]]]:

@@ -14,7 +14,8 @@ from streams.commands.web import build_parser
 from streams.kafka.admin import create_topics
 from streams.kafka.clients import start_producer
 from streams.web import WebService, WebSettings, running_web
-from tests.streams.harness import ROOT, Namespace, Worker, feed
+from tests.builders import moments_told
+from tests.streams.harness import ROOT, Namespace, feed
 from tests.web.service import (
     get_json,
     next_event,
@@ -23,32 +24,13 @@ from tests.web.service import (
     server_events,
     wait_for_json,
 )
-from tracker import MatchEvent, evolve, fold, new_tie
-from tracker.moments import moments
+from tracker import MatchEvent, fold, new_tie
 
 pytestmark = pytest.mark.broker
 
 
 def offline_moments(events: list[MatchEvent]) -> list[dict]:
-    tie, told = new_tie(events[0].tie_id), []
-    for event in events:
-        after = evolve(tie, event)
-        told += [orjson.loads(m.model_dump_json()) for m in moments(tie, after, event)]
-        tie = after
-    return told
-
-
-@pytest.fixture(scope="module")
-def space(broker_url):
-    return Namespace(broker_url)
-
-
-@pytest.fixture(scope="module")
-def worker(space, tmp_path_factory):
-    started = Worker(space, tmp_path_factory.mktemp("web-worker")).start()
-    started.wait_ready()
-    yield started
-    started.stop()
+    return [orjson.loads(moment.model_dump_json()) for moment in moments_told(events)]
 
 
 @pytest.fixture(scope="module")
