@@ -1,7 +1,7 @@
 """Tie updates and their moments in telling order: each update, then the moments it caused.
 
 `tie-scores` and `moments` are two topics, so their records do not arrive in telling order:
-a burst of records (see `streams.subscribing.in_bursts`) is sorted by tie and version, and a
+a burst of records (see `streams.kafka.follow.in_bursts`) is sorted by tie and version, and a
 moment that still comes before its update is held until that update has been told. Updates
 that are not newer than the last one told for their tie are dropped, and so is a moment
 whose id was told already (a worker that re-folded the log publishes it again).
