@@ -52,10 +52,9 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
     async def on_start(self) -> None:
         await super().on_start()
-        ownership = getattr(self.app, "ownership", None)
-        coordinator = getattr(self._consumer, "_coordinator", None)
-        if ownership is not None and coordinator is not None:
-            _renew_on_heartbeat(coordinator, ownership)
+        coordinator = getattr(self._consumer, "_coordinator", None)  # aiokafka's, untyped
+        if isinstance(self.app, TrackerApp) and coordinator is not None:
+            _renew_on_heartbeat(coordinator, self.app.ownership)
 
 
 def _renew_on_heartbeat(coordinator: Any, ownership: Ownership) -> None:

@@ -1,0 +1,55 @@
+"""One error root for streams/: foreign errors are mapped where the code meets them, the most
+specific mapping winning, and anything unmapped passes through untouched (a bug stays a bug)."""
+
+from __future__ import annotations
+
+import pytest
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+from streams.config import Settings
+from streams.errors import (
+    BrokerRefused,
+    BrokerUnavailable,
+    FileUnreadable,
+    StreamsError,
+    map_exceptions,
+    os_errors,
+)
+from streams.kafka.clients import broker_errors
+from streams.providers import ProviderError
+
+
+def test_a_broker_that_refuses_a_connection_is_unavailable_and_any_other_kafka_error_refused():
+    unavailable = pytest.raises(
+        BrokerUnavailable, match=r"no Kafka broker answers at 127\.0\.0\.1:1 "
+    )
+    with unavailable, broker_errors("127.0.0.1:1"):
+        raise KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 1)]")
+    with pytest.raises(BrokerRefused, match="refused: KafkaTimeoutError"), broker_errors("x:1"):
+        raise KafkaTimeoutError()
+
+
+def test_the_most_specific_mapping_wins_and_the_original_is_kept_as_the_cause():
+    mapping = {
+        OSError: lambda error: StreamsError("os"),
+        FileNotFoundError: lambda error: FileUnreadable("leg1.jsonl", "gone"),
+    }
+    unreadable = pytest.raises(FileUnreadable, match=r"cannot read leg1\.jsonl: gone")
+    with unreadable as raised, map_exceptions(mapping):
+        raise FileNotFoundError("leg1.jsonl")
+    assert isinstance(raised.value.__cause__, FileNotFoundError)
+
+
+def test_an_error_nobody_mapped_passes_through_as_a_bug():
+    with pytest.raises(KeyError), map_exceptions(os_errors("leg1.jsonl")):
+        raise KeyError("a bug")
+
+
+def test_a_provider_error_is_one_of_ours():
+    assert issubclass(ProviderError, StreamsError)
+
+
+def test_settings_survive_the_worker_environment_they_are_passed_in():
+    settings = Settings(broker="kafka://127.0.0.1:19092", app_id="replay-1", healing=False)
+    assert Settings.from_env(settings.environment()) == settings
+    assert settings.replace(partitions=2).model_fields_set >= {"broker", "app_id", "partitions"}
