@@ -14,7 +14,7 @@ from typing import Any
 
 from streams.app import app, settings
 from streams.eventlog import KafkaEventLog
-from streams.processor import Incoming, Output, Outputs, TieProcessor
+from streams.processor import Fenced, Incoming, Output, Outputs, TieProcessor
 from streams.tables import TieStore, tie_table
 from streams.topics import TopicNames
 
@@ -102,5 +102,8 @@ async def _on_rebalance_complete(sender: Any, **kwargs: Any) -> None:
     for partition in sorted(app.ownership.partitions):
         try:
             await processor.catch_up(names.match_events, partition, generation)
+        except Fenced:
+            log.info("another rebalance began during the catch-up of partition %d", partition)
+            return
         except Exception:  # the first message of the partition will try again
             log.exception("catch-up of %s[%d] failed", names.match_events, partition)
