@@ -1,68 +1,43 @@
-"""The fold: `evolve(tie, event) -> tie`, pure, idempotent, one case per event type."""
+"""The fold: `evolve(tie, event) -> tie`, pure and idempotent; one case per event type in
+`tracker.effects`, and here what every event goes through (duplicates, order, gaps,
+cancellations, the tie around its legs)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import reduce
-from typing import Any, assert_never
 
+from tracker.effects import effect
 from tracker.errors import (
     ConflictingDuplicate,
     InvalidPeriodTransition,
     LegOutOfOrder,
-    MatchAlreadyEnded,
     OutOfOrderEvent,
-    PeriodNotRunning,
     RuleViolation,
     ScheduleConflict,
-    ShootoutViolation,
     UnknownEventReference,
     UnknownMatch,
-    UnknownTeam,
     WrongTie,
 )
 from tracker.events import (
     CardShown,
-    CardType,
     EventRetracted,
     GoalDisallowed,
-    GoalKind,
     GoalScored,
-    KickOutcome,
-    MatchEnded,
     MatchEvent,
     MatchScheduled,
     OffsideCalled,
     PenaltyAwarded,
     PenaltyMissed,
-    Period,
-    PeriodEnded,
     PeriodStarted,
     SaveMade,
-    ShootoutKickTaken,
     SubstitutionMade,
-    VarOutcome,
-    VarReviewDecided,
     VarReviewStarted,
     cancelled_event_id,
 )
 from tracker.rules import TieRules
 from tracker.standing import standing, unearned_tie_break
-from tracker.state import (
-    Dismissal,
-    Goal,
-    MatchState,
-    Refusal,
-    SeqGap,
-    Shootout,
-    ShootoutKick,
-    Status,
-    TeamStats,
-    TieState,
-    VarReview,
-)
-
-SHOOTOUT_ROUNDS = 5
+from tracker.state import MatchState, Refusal, SeqGap, Status, TeamStats, TieState
 
 
 def new_tie(tie_id: str) -> TieState:
@@ -292,7 +267,7 @@ def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
     if event.seq > leg.last_seq + 1:
         gaps = (*gaps, SeqGap(after=leg.last_seq, before=event.seq))
     try:
-        changes = _changes(leg, event, rules)
+        changes = effect(leg, event, rules)
     except RuleViolation as error:
         if not (gaps and error.depends_on_earlier_events):
             raise
@@ -384,7 +359,7 @@ def _refold(
             target = cancelled_event_id(event)
             if target is not None:
                 _check_cancellable(match, event, target)
-            changes = _changes(match, event, rules) if event.event_id not in cancelled else {}
+            changes = effect(match, event, rules) if event.event_id not in cancelled else {}
         except RuleViolation as error:
             if (gaps or is_after_gap) and error.depends_on_earlier_events:
                 held.append(event)
@@ -406,367 +381,3 @@ def _refold(
             "cancelled": tuple(e.event_id for e in match.timeline if e.event_id in cancelled),
         }
     ), refused
-
-
-# -- effects of each event type ----------------------------------------------------------
-#
-# Each effect checks its rules first, then returns the fields it changes; the caller makes
-# one copy of the match with all of them (and the timeline bookkeeping).
-
-Changes = dict[str, Any]
-
-
-def _changes(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
-    """The fields ``event`` changes in ``match`` (rules checked before anything changes)."""
-    changes = _effect(match, event, rules)
-    if (
-        not isinstance(event, MatchScheduled | EventRetracted)
-        and event.minute is not None
-        and (event.minute, event.added_minute) != (match.minute, match.added_minute)
-    ):
-        changes["minute"] = event.minute
-        changes["added_minute"] = event.added_minute
-    return changes
-
-
-def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
-    match event:
-        case MatchScheduled():
-            return _reschedule(match, event)
-        case PeriodStarted():
-            return _start_period(match, event, rules)
-        case PeriodEnded():
-            return _end_period(match, event)
-        case MatchEnded():
-            _require_started(match, event)
-            _require_shootout_decided(match, event)
-            return {"status": Status.FINISHED, "is_period_running": False}
-        case GoalScored():
-            return _score_goal(match, event)
-        case GoalDisallowed():
-            _require_play(match, event, event.team)
-            return {"stats": _bumped(match.stats, event.team, "disallowed_goals")}
-        case OffsideCalled():
-            _require_play(match, event, event.team)
-            return {"stats": _bumped(match.stats, event.team, "offsides")}
-        case PenaltyAwarded():
-            _require_play(match, event, event.team)
-            return {"stats": _bumped(match.stats, event.team, "penalties_awarded")}
-        case PenaltyMissed():
-            _require_play(match, event, event.team)
-            return {"stats": _bumped(match.stats, event.team, "penalties_missed")}
-        case SaveMade():
-            _require_play(match, event, event.team)
-            changes: Changes = {"stats": _bumped(match.stats, event.team, "saves")}
-            if event.goalkeeper is not None:
-                saves = dict(match.keeper_saves)
-                saves[event.goalkeeper] = saves.get(event.goalkeeper, 0) + 1
-                changes["keeper_saves"] = saves
-            return changes
-        case CardShown():
-            return _show_card(match, event)
-        case SubstitutionMade():
-            _require_team(match, event, event.team)
-            _require_started(match, event)
-            _require_not_ended(match, event)
-            return {"stats": _bumped(match.stats, event.team, "substitutions")}
-        case VarReviewStarted():
-            _require_started(match, event)
-            review = VarReview(
-                event_id=event.event_id,
-                about=event.about,
-                team=event.team,
-                subject_event_id=event.subject_event_id,
-            )
-            return {"var_reviews": (*match.var_reviews, review)}
-        case VarReviewDecided():
-            return _decide_var(match, event)
-        case ShootoutKickTaken():
-            return _take_kick(match, event)
-        case EventRetracted():
-            return {}
-        case _:
-            assert_never(event)
-
-
-def _bumped(
-    stats: dict[str, TeamStats], team: str, counter: str, by: int = 1
-) -> dict[str, TeamStats]:
-    """``stats`` with one team's ``counter`` raised by ``by`` (teams keep their order)."""
-    return {
-        name: old.copy_with({counter: getattr(old, counter) + by}) if name == team else old
-        for name, old in stats.items()
-    }
-
-
-def _require_team(match: MatchState, event: MatchEvent, team: str | None) -> None:
-    if team is not None and team not in match.teams:
-        raise UnknownTeam(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="team",
-            detail=f"{team!r} is not in {match.home} v {match.away}",
-        )
-
-
-def _require_started(match: MatchState, event: MatchEvent) -> None:
-    if match.status is Status.SCHEDULED:
-        raise PeriodNotRunning(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"{event.type} before kick-off",
-        )
-
-
-def _require_not_ended(match: MatchState, event: MatchEvent) -> None:
-    if match.status is Status.FINISHED:
-        raise MatchAlreadyEnded(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"{event.type} after the final whistle",
-        )
-
-
-def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
-    """Play events need a running period of open play (not the shootout)."""
-    _require_team(match, event, team)
-    _require_started(match, event)
-    _require_not_ended(match, event)
-    if not match.is_period_running or match.period is Period.PENALTY_SHOOTOUT:
-        where = "during the shootout" if match.is_period_running else "while the ball is dead"
-        raise PeriodNotRunning(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"{event.type} {where} (after {match.period or 'kick-off'})",
-        )
-
-
-def _reschedule(match: MatchState, event: MatchScheduled) -> Changes:
-    """A later scheduling event may move kick-off or venue, not teams, leg or rules."""
-    original = match.timeline[0]
-    assert isinstance(original, MatchScheduled)
-    for field in ("home", "away", "leg", "rules"):
-        if getattr(event, field) != getattr(original, field):
-            raise ScheduleConflict(
-                event_id=event.event_id,
-                match_id=event.match_id,
-                field=field,
-                detail=f"cannot change {field} of a scheduled match",
-            )
-    if match.status is not Status.SCHEDULED:
-        raise ScheduleConflict(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail="cannot reschedule a match that has kicked off",
-        )
-    return {"venue": event.venue, "kickoff": event.kickoff, "competition": event.competition}
-
-
-def _next_periods(match: MatchState, rules: TieRules) -> tuple[Period, ...]:
-    is_decider = rules.is_knockout and match.leg == rules.legs
-    shootout = (Period.PENALTY_SHOOTOUT,) if is_decider and rules.penalties else ()
-    match match.period:
-        case None:
-            return (Period.FIRST_HALF,)
-        case Period.FIRST_HALF:
-            return (Period.SECOND_HALF,)
-        case Period.SECOND_HALF:
-            if is_decider and rules.extra_time:
-                return (Period.EXTRA_TIME_FIRST_HALF,)
-            return shootout
-        case Period.EXTRA_TIME_FIRST_HALF:
-            return (Period.EXTRA_TIME_SECOND_HALF,)
-        case Period.EXTRA_TIME_SECOND_HALF:
-            return shootout
-        case Period.PENALTY_SHOOTOUT:
-            return ()
-        case _:
-            assert_never(match.period)
-
-
-def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> Changes:
-    _require_not_ended(match, event)
-
-    def refuse(detail: str) -> InvalidPeriodTransition:
-        return InvalidPeriodTransition(
-            event_id=event.event_id, match_id=event.match_id, field="period", detail=detail
-        )
-
-    if match.is_period_running:
-        raise refuse(f"{event.period} started while {match.period} is still running")
-    allowed = _next_periods(match, rules)
-    if event.period not in allowed:
-        expected = " or ".join(allowed) or "nothing more"
-        raise refuse(
-            f"{event.period} cannot follow {match.period or 'kick-off'} under "
-            f"{rules.name!r} (expected {expected})"
-        )
-    changes: Changes = {"status": Status.LIVE, "period": event.period, "is_period_running": True}
-    if event.period is Period.PENALTY_SHOOTOUT:
-        changes["shootout"] = Shootout(score=dict.fromkeys(match.teams, 0))
-    return changes
-
-
-def _require_shootout_decided(match: MatchState, event: MatchEvent) -> None:
-    shootout = match.shootout
-    if shootout is not None and shootout.winner is None:
-        kicks = f"{match.home} {shootout.score[match.home]}-{shootout.score[match.away]}"
-        raise ShootoutViolation(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"{event.type} while the shootout is undecided ({kicks} {match.away})",
-        )
-
-
-def _end_period(match: MatchState, event: PeriodEnded) -> Changes:
-    if not match.is_period_running or event.period != match.period:
-        raise InvalidPeriodTransition(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="period",
-            detail=f"{event.period} ended but the period running is {match.period or 'none'}"
-            if match.is_period_running
-            else f"{event.period} ended but no period is running",
-        )
-    if event.period is Period.PENALTY_SHOOTOUT:
-        _require_shootout_decided(match, event)
-    return {"is_period_running": False}
-
-
-def _score_goal(match: MatchState, event: GoalScored) -> Changes:
-    _require_play(match, event, event.team)
-    assert match.period is not None
-    is_own_goal = event.kind is GoalKind.OWN_GOAL
-    credited = match.opponent(event.team) if is_own_goal else event.team
-    goal = Goal(
-        event_id=event.event_id,
-        team=credited,
-        scorer=event.scorer,
-        assist=event.assist,
-        period=event.period or match.period,
-        minute=event.minute,
-        added_minute=event.added_minute,
-        kind=event.kind,
-        body_part=event.body_part,
-        is_deflected=event.is_deflected,
-    )
-    score = {team: goals + (team == credited) for team, goals in match.score.items()}
-    stats = _bumped(match.stats, credited, "goals")
-    if is_own_goal:
-        stats = _bumped(stats, event.team, "own_goals")
-    if event.kind is GoalKind.PENALTY:
-        stats = _bumped(stats, event.team, "penalties_scored")
-    return {"score": score, "goals": (*match.goals, goal), "stats": stats}
-
-
-def _show_card(match: MatchState, event: CardShown) -> Changes:
-    _require_team(match, event, event.team)
-    _require_started(match, event)
-    if event.card is CardType.YELLOW:
-        return {"stats": _bumped(match.stats, event.team, "yellow_cards")}
-    stats = match.stats
-    if event.card is CardType.SECOND_YELLOW:
-        stats = _bumped(stats, event.team, "yellow_cards")
-    dismissal = Dismissal(
-        event_id=event.event_id,
-        team=event.team,
-        player=event.player,
-        card=event.card,
-        minute=event.minute,
-        added_minute=event.added_minute,
-    )
-    return {
-        "sent_off": (*match.sent_off, dismissal),
-        "stats": _bumped(stats, event.team, "red_cards"),
-    }
-
-
-def _decide_var(match: MatchState, event: VarReviewDecided) -> Changes:
-    _require_team(match, event, event.team)
-    _require_started(match, event)
-    reviews = list(match.var_reviews)
-    open_index = next(
-        (
-            i
-            for i in range(len(reviews) - 1, -1, -1)
-            if reviews[i].outcome is None
-            and reviews[i].about is event.about
-            and reviews[i].subject_event_id in (None, event.subject_event_id)
-        ),
-        None,
-    )
-    decided = VarReview(
-        event_id=event.event_id,
-        about=event.about,
-        team=event.team,
-        subject_event_id=event.subject_event_id,
-        outcome=event.outcome,
-    )
-    if open_index is None:
-        reviews.append(decided)
-    else:
-        reviews[open_index] = decided
-    changes: Changes = {"var_reviews": tuple(reviews)}
-    subject = match.event_by_id(event.subject_event_id) if event.subject_event_id else None
-    if event.outcome is VarOutcome.OVERTURNED and isinstance(subject, GoalScored):
-        changes["stats"] = _bumped(match.stats, subject.team, "disallowed_goals")
-    return changes
-
-
-def _take_kick(match: MatchState, event: ShootoutKickTaken) -> Changes:
-    _require_team(match, event, event.team)
-    _require_not_ended(match, event)
-
-    def refuse(field: str, detail: str) -> ShootoutViolation:
-        return ShootoutViolation(
-            event_id=event.event_id, match_id=event.match_id, field=field, detail=detail
-        )
-
-    shootout = match.shootout
-    if shootout is None or not match.is_period_running:
-        raise PeriodNotRunning(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail="shootout kick while no shootout is running",
-        )
-    if shootout.winner is not None:
-        raise refuse("type", f"the shootout was already won by {shootout.winner}")
-    if shootout.kicks:
-        first = shootout.kicks[0].team
-        expected = first if len(shootout.kicks) % 2 == 0 else match.opponent(first)
-        if event.team != expected:
-            raise refuse("team", f"{expected} are due to kick, not {event.team}")
-    kick = ShootoutKick(
-        event_id=event.event_id, team=event.team, taker=event.taker, outcome=event.outcome
-    )
-    kicks = (*shootout.kicks, kick)
-    score = {
-        team: goals + (team == event.team and event.outcome is KickOutcome.SCORED)
-        for team, goals in shootout.score.items()
-    }
-    winner = _shootout_winner(kicks, score, match.teams)
-    return {"shootout": Shootout(kicks=kicks, score=score, winner=winner)}
-
-
-def _shootout_winner(
-    kicks: tuple[ShootoutKick, ...], score: dict[str, int], teams: tuple[str, str]
-) -> str | None:
-    """The winner once the other side cannot catch up (early) or after a sudden-death round."""
-    taken = {team: sum(1 for kick in kicks if kick.team == team) for team in teams}
-    first, second = teams
-    if max(taken.values()) <= SHOOTOUT_ROUNDS:
-        left = {team: SHOOTOUT_ROUNDS - taken[team] for team in teams}
-        if score[first] > score[second] + left[second]:
-            return first
-        if score[second] > score[first] + left[first]:
-            return second
-        return None
-    if taken[first] == taken[second] and score[first] != score[second]:
-        return first if score[first] > score[second] else second
-    return None
