@@ -142,32 +142,18 @@ def _bumped(
 
 def _require_team(match: MatchState, event: MatchEvent, team: str | None) -> None:
     if team is not None and team not in match.teams:
-        raise UnknownTeam(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="team",
-            detail=f"{team!r} is not in {match.home} v {match.away}",
-        )
+        detail = f"{team!r} is not in {match.home} v {match.away}"
+        raise UnknownTeam.for_event(event, "team", detail)
 
 
 def _require_started(match: MatchState, event: MatchEvent) -> None:
     if match.status is Status.SCHEDULED:
-        raise PeriodNotRunning(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"{event.type} before kick-off",
-        )
+        raise PeriodNotRunning.for_event(event, "type", f"{event.type} before kick-off")
 
 
 def _require_not_ended(match: MatchState, event: MatchEvent) -> None:
     if match.status is Status.FINISHED:
-        raise MatchAlreadyEnded(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"{event.type} after the final whistle",
-        )
+        raise MatchAlreadyEnded.for_event(event, "type", f"{event.type} after the final whistle")
 
 
 def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
@@ -177,12 +163,8 @@ def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
     _require_not_ended(match, event)
     if not match.is_period_running or match.period is Period.PENALTY_SHOOTOUT:
         where = "during the shootout" if match.is_period_running else "while the ball is dead"
-        raise PeriodNotRunning(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"{event.type} {where} (after {match.period or 'kick-off'})",
-        )
+        detail = f"{event.type} {where} (after {match.period or 'kick-off'})"
+        raise PeriodNotRunning.for_event(event, "type", detail)
 
 
 def _reschedule(match: MatchState, event: MatchScheduled) -> Changes:
@@ -191,19 +173,11 @@ def _reschedule(match: MatchState, event: MatchScheduled) -> Changes:
     assert isinstance(original, MatchScheduled)
     for field in ("home", "away", "leg", "rules"):
         if getattr(event, field) != getattr(original, field):
-            raise ScheduleConflict(
-                event_id=event.event_id,
-                match_id=event.match_id,
-                field=field,
-                detail=f"cannot change {field} of a scheduled match",
-            )
+            detail = f"cannot change {field} of a scheduled match"
+            raise ScheduleConflict.for_event(event, field, detail)
     if match.status is not Status.SCHEDULED:
-        raise ScheduleConflict(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail="cannot reschedule a match that has kicked off",
-        )
+        detail = "cannot reschedule a match that has kicked off"
+        raise ScheduleConflict.for_event(event, "type", detail)
     return {"venue": event.venue, "kickoff": event.kickoff, "competition": event.competition}
 
 
@@ -231,21 +205,17 @@ def _next_periods(match: MatchState, rules: TieRules) -> tuple[Period, ...]:
 
 def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> Changes:
     _require_not_ended(match, event)
-
-    def refuse(detail: str) -> InvalidPeriodTransition:
-        return InvalidPeriodTransition(
-            event_id=event.event_id, match_id=event.match_id, field="period", detail=detail
-        )
-
     if match.is_period_running:
-        raise refuse(f"{event.period} started while {match.period} is still running")
+        detail = f"{event.period} started while {match.period} is still running"
+        raise InvalidPeriodTransition.for_event(event, "period", detail)
     allowed = _next_periods(match, rules)
     if event.period not in allowed:
         expected = " or ".join(allowed) or "nothing more"
-        raise refuse(
+        detail = (
             f"{event.period} cannot follow {match.period or 'kick-off'} under "
             f"{rules.name!r} (expected {expected})"
         )
+        raise InvalidPeriodTransition.for_event(event, "period", detail)
     changes: Changes = {"status": Status.LIVE, "period": event.period, "is_period_running": True}
     if event.period is Period.PENALTY_SHOOTOUT:
         changes["shootout"] = Shootout(score=dict.fromkeys(match.teams, 0))
@@ -256,24 +226,18 @@ def _require_shootout_decided(match: MatchState, event: MatchEvent) -> None:
     shootout = match.shootout
     if shootout is not None and shootout.winner is None:
         kicks = f"{match.home} {shootout.score[match.home]}-{shootout.score[match.away]}"
-        raise ShootoutViolation(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"{event.type} while the shootout is undecided ({kicks} {match.away})",
-        )
+        detail = f"{event.type} while the shootout is undecided ({kicks} {match.away})"
+        raise ShootoutViolation.for_event(event, "type", detail)
 
 
 def _end_period(match: MatchState, event: PeriodEnded) -> Changes:
     if not match.is_period_running or event.period != match.period:
-        raise InvalidPeriodTransition(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="period",
-            detail=f"{event.period} ended but the period running is {match.period or 'none'}"
+        detail = (
+            f"{event.period} ended but the period running is {match.period or 'none'}"
             if match.is_period_running
-            else f"{event.period} ended but no period is running",
+            else f"{event.period} ended but no period is running"
         )
+        raise InvalidPeriodTransition.for_event(event, "period", detail)
     if event.period is Period.PENALTY_SHOOTOUT:
         _require_shootout_decided(match, event)
     return {"is_period_running": False}
@@ -362,27 +326,19 @@ def _decide_var(match: MatchState, event: VarReviewDecided) -> Changes:
 def _take_kick(match: MatchState, event: ShootoutKickTaken) -> Changes:
     _require_team(match, event, event.team)
     _require_not_ended(match, event)
-
-    def refuse(field: str, detail: str) -> ShootoutViolation:
-        return ShootoutViolation(
-            event_id=event.event_id, match_id=event.match_id, field=field, detail=detail
-        )
-
     shootout = match.shootout
     if shootout is None or not match.is_period_running:
-        raise PeriodNotRunning(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail="shootout kick while no shootout is running",
-        )
+        detail = "shootout kick while no shootout is running"
+        raise PeriodNotRunning.for_event(event, "type", detail)
     if shootout.winner is not None:
-        raise refuse("type", f"the shootout was already won by {shootout.winner}")
+        detail = f"the shootout was already won by {shootout.winner}"
+        raise ShootoutViolation.for_event(event, "type", detail)
     if shootout.kicks:
         first = shootout.kicks[0].team
         expected = first if len(shootout.kicks) % 2 == 0 else match.opponent(first)
         if event.team != expected:
-            raise refuse("team", f"{expected} are due to kick, not {event.team}")
+            detail = f"{expected} are due to kick, not {event.team}"
+            raise ShootoutViolation.for_event(event, "team", detail)
     kick = ShootoutKick(
         event_id=event.event_id, team=event.team, taker=event.taker, outcome=event.outcome
     )

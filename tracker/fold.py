@@ -1,6 +1,4 @@
-"""The fold: `evolve(tie, event) -> tie`, pure and idempotent; one case per event type in
-`tracker.effects`, and here what every event goes through (duplicates, order, gaps,
-cancellations, the tie around its legs)."""
+"""The fold: `evolve(tie, event) -> tie`, pure, idempotent, one case per event type."""
 
 from __future__ import annotations
 
@@ -53,21 +51,13 @@ def fold(events: Iterable[MatchEvent], state: TieState) -> TieState:
 def evolve(tie: TieState, event: MatchEvent) -> TieState:
     """The tie after ``event``. A duplicate returns ``tie`` itself; a rule broken raises."""
     if event.tie_id != tie.tie_id:
-        raise WrongTie(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="tie_id",
-            detail=f"event of tie {event.tie_id!r} folded into tie {tie.tie_id!r}",
-        )
+        detail = f"event of tie {event.tie_id!r} folded into tie {tie.tie_id!r}"
+        raise WrongTie.for_event(event, "tie_id", detail)
     leg = tie.leg_for_match(event.match_id)
     if leg is None:
         if not isinstance(event, MatchScheduled):
-            raise UnknownMatch(
-                event_id=event.event_id,
-                match_id=event.match_id,
-                field="match_id",
-                detail=f"match not scheduled in tie {tie.tie_id!r}",
-            )
+            detail = f"match not scheduled in tie {tie.tie_id!r}"
+            raise UnknownMatch.for_event(event, "match_id", detail)
         _check_id_is_new(tie, event)
         return _with_leg(tie, _first_schedule(tie, event), event)
     assert tie.rules is not None  # a tie with a leg has rules
@@ -108,19 +98,11 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
     now = standing(rules, teams, legs)
     unearned = unearned_tie_break(rules, teams, legs) if rules.is_knockout else None
     if unearned is not None:
-        raise InvalidPeriodTransition(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="period" if isinstance(event, PeriodStarted) else "type",
-            detail=f"{unearned}: the tie was not level",
-        )
+        field = "period" if isinstance(event, PeriodStarted) else "type"
+        raise InvalidPeriodTransition.for_event(event, field, f"{unearned}: the tie was not level")
     if now.status is Status.FINISHED and rules.is_knockout and now.winner is None:
-        raise InvalidPeriodTransition(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="type",
-            detail=f"tie {tie.tie_id!r} cannot end level under rules {rules.name!r}",
-        )
+        detail = f"tie {tie.tie_id!r} cannot end level under rules {rules.name!r}"
+        raise InvalidPeriodTransition.for_event(event, "type", detail)
     return tie.copy_with(
         {
             "teams": teams,
@@ -152,24 +134,20 @@ def _rules_of(leg: MatchState) -> TieRules:
 
 def _first_schedule(tie: TieState, event: MatchScheduled) -> MatchState:
     rules = event.tie_rules
-
-    def conflict(field: str, detail: str) -> ScheduleConflict:
-        return ScheduleConflict(
-            event_id=event.event_id, match_id=event.match_id, field=field, detail=detail
-        )
-
+    conflict = ScheduleConflict.for_event
     if tie.rules is not None and tie.rules != rules:
-        raise conflict("rules", f"tie plays under {tie.rules.name!r}, not {rules.name!r}")
+        detail = f"tie plays under {tie.rules.name!r}, not {rules.name!r}"
+        raise conflict(event, "rules", detail)
     if event.leg > rules.legs:
-        raise conflict("leg", f"leg {event.leg} of a {rules.legs}-leg tie")
+        raise conflict(event, "leg", f"leg {event.leg} of a {rules.legs}-leg tie")
     if any(leg.leg == event.leg for leg in tie.legs):
-        raise conflict("leg", f"leg {event.leg} is already scheduled")
+        raise conflict(event, "leg", f"leg {event.leg} is already scheduled")
     if event.home == event.away:
-        raise conflict("away", f"{event.home!r} cannot play itself")
+        raise conflict(event, "away", f"{event.home!r} cannot play itself")
     if tie.teams:
         expected = tie.teams if event.leg == 1 else tuple(reversed(tie.teams))
         if (event.home, event.away) != expected:
-            raise conflict("home", f"leg {event.leg} is {expected[0]} v {expected[1]}")
+            raise conflict(event, "home", f"leg {event.leg} is {expected[0]} v {expected[1]}")
     return _scheduled(event)
 
 
@@ -195,12 +173,16 @@ def _scheduled(event: MatchScheduled) -> MatchState:
 
 
 def _conflict(event: MatchEvent, seen: MatchEvent) -> ConflictingDuplicate:
-    return ConflictingDuplicate(
-        event_id=event.event_id,
-        match_id=event.match_id,
-        field="event_id",
-        detail=f"event {event.event_id!r} was already received with other content "
-        f"({seen.type} at seq {seen.seq} of match {seen.match_id!r})",
+    detail = (
+        f"event {event.event_id!r} was already received with other content "
+        f"({seen.type} at seq {seen.seq} of match {seen.match_id!r})"
+    )
+    return ConflictingDuplicate.for_event(event, "event_id", detail)
+
+
+def _out_of_order(leg: MatchState, event: MatchEvent) -> OutOfOrderEvent:
+    return OutOfOrderEvent(
+        event_id=event.event_id, match_id=event.match_id, expected=leg.last_seq + 1, got=event.seq
     )
 
 
@@ -226,9 +208,7 @@ def _is_duplicate(tie: TieState, leg: MatchState, event: MatchEvent) -> bool:
         return False
     if applied.model_dump(exclude={"event_id"}) == event.model_dump(exclude={"event_id"}):
         return True
-    raise OutOfOrderEvent(
-        event_id=event.event_id, match_id=event.match_id, expected=leg.last_seq + 1, got=event.seq
-    )
+    raise _out_of_order(leg, event)
 
 
 def _check_leg_order(tie: TieState, leg: MatchState, event: MatchEvent, rules: TieRules) -> None:
@@ -238,12 +218,8 @@ def _check_leg_order(tie: TieState, leg: MatchState, event: MatchEvent, rules: T
     before = next((other for other in tie.legs if other.leg == leg.leg - 1), None)
     if before is None or before.status is not Status.FINISHED:
         state = "is not scheduled" if before is None else "has not finished"
-        raise LegOutOfOrder(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            field="match_id",
-            detail=f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} {state}",
-        )
+        detail = f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} {state}"
+        raise LegOutOfOrder.for_event(event, "match_id", detail)
 
 
 def _in_gap(leg: MatchState, seq: int) -> bool:
@@ -255,12 +231,7 @@ def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
     missing), or the whole match re-folded in seq order (a late event, a cancellation)."""
     is_late = event.seq < leg.last_seq
     if is_late and not _in_gap(leg, event.seq):
-        raise OutOfOrderEvent(
-            event_id=event.event_id,
-            match_id=event.match_id,
-            expected=leg.last_seq + 1,
-            got=event.seq,
-        )
+        raise _out_of_order(leg, event)
     if is_late or cancelled_event_id(event) is not None:
         return _rebuild(leg, event, rules)
     gaps = leg.seq_gaps
@@ -318,20 +289,17 @@ def _check_cancellable(leg: MatchState, event: MatchEvent, target_id: str) -> No
         "event_retracted": "retracted_event_id",
         "goal_disallowed": "goal_event_id",
     }.get(event.type, "subject_event_id")
-
-    def refuse(detail: str) -> UnknownEventReference:
-        return UnknownEventReference(
-            event_id=event.event_id, match_id=event.match_id, field=field, detail=detail
-        )
-
     if target is None:
-        raise refuse(f"no event {target_id!r} was accepted in this match")
-    if isinstance(target, MatchScheduled | EventRetracted):
-        raise refuse(f"a {target.type} event cannot be cancelled")
-    if isinstance(event, GoalDisallowed) and not (
+        detail = f"no event {target_id!r} was accepted in this match"
+    elif isinstance(target, MatchScheduled | EventRetracted):
+        detail = f"a {target.type} event cannot be cancelled"
+    elif isinstance(event, GoalDisallowed) and not (
         isinstance(target, GoalScored) and target.team == event.team
     ):
-        raise refuse(f"event {target_id!r} is not a goal by {event.team!r}")
+        detail = f"event {target_id!r} is not a goal by {event.team!r}"
+    else:
+        return
+    raise UnknownEventReference.for_event(event, field, detail)
 
 
 def _refold(
