@@ -1,13 +1,16 @@
 """What each event does to its match: the rules it must keep, then the fields it changes.
 
-Each effect checks its rules first, then returns the fields it changes; the fold makes one
-copy of the match with all of them (and the timeline bookkeeping).
+Each effect checks its rules first and raises before anything changes; it returns the
+fields it changes, and the fold makes one copy of the match with all of them (and the
+timeline bookkeeping).
 """
 
 from __future__ import annotations
 
-from typing import Any, assert_never
+from collections.abc import Callable
+from typing import assert_never
 
+from tracker.changes import MatchChanges, StatsChanges, changed
 from tracker.errors import (
     InvalidPeriodTransition,
     MatchAlreadyEnded,
@@ -54,10 +57,8 @@ from tracker.state import (
 
 SHOOTOUT_ROUNDS = 5
 
-Changes = dict[str, Any]
 
-
-def effect(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
+def effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChanges:
     """The fields ``event`` changes in ``match`` (rules checked before anything changes)."""
     changes = _effect(match, event, rules)
     if (
@@ -70,7 +71,7 @@ def effect(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
     return changes
 
 
-def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
+def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChanges:
     match event:
         case MatchScheduled():
             return _reschedule(match, event)
@@ -85,32 +86,27 @@ def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
         case GoalScored():
             return _score_goal(match, event)
         case GoalDisallowed():
-            _require_play(match, event, event.team)
-            return {"stats": _bumped(match.stats, event.team, "disallowed_goals")}
+            return _count_play(match, event, lambda s: {"disallowed_goals": s.disallowed_goals + 1})
         case OffsideCalled():
-            _require_play(match, event, event.team)
-            return {"stats": _bumped(match.stats, event.team, "offsides")}
+            return _count_play(match, event, lambda s: {"offsides": s.offsides + 1})
         case PenaltyAwarded():
-            _require_play(match, event, event.team)
-            return {"stats": _bumped(match.stats, event.team, "penalties_awarded")}
+            return _count_play(
+                match, event, lambda s: {"penalties_awarded": s.penalties_awarded + 1}
+            )
         case PenaltyMissed():
-            _require_play(match, event, event.team)
-            return {"stats": _bumped(match.stats, event.team, "penalties_missed")}
+            return _count_play(match, event, lambda s: {"penalties_missed": s.penalties_missed + 1})
         case SaveMade():
-            _require_play(match, event, event.team)
-            changes: Changes = {"stats": _bumped(match.stats, event.team, "saves")}
-            if event.goalkeeper is not None:
-                saves = dict(match.keeper_saves)
-                saves[event.goalkeeper] = saves.get(event.goalkeeper, 0) + 1
-                changes["keeper_saves"] = saves
-            return changes
+            return _make_save(match, event)
         case CardShown():
             return _show_card(match, event)
         case SubstitutionMade():
             _require_team(match, event, event.team)
             _require_started(match, event)
             _require_not_ended(match, event)
-            return {"stats": _bumped(match.stats, event.team, "substitutions")}
+            stats = _counted(
+                match.stats, event.team, lambda s: {"substitutions": s.substitutions + 1}
+            )
+            return {"stats": stats}
         case VarReviewStarted():
             _require_started(match, event)
             review = VarReview(
@@ -130,14 +126,25 @@ def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> Changes:
             assert_never(event)
 
 
-def _bumped(
-    stats: dict[str, TeamStats], team: str, counter: str, by: int = 1
-) -> dict[str, TeamStats]:
-    """``stats`` with one team's ``counter`` raised by ``by`` (teams keep their order)."""
-    return {
-        name: old.copy_with({counter: getattr(old, counter) + by}) if name == team else old
-        for name, old in stats.items()
-    }
+_Count = Callable[[TeamStats], StatsChanges]
+
+
+def _counted(stats: dict[str, TeamStats], team: str, count: _Count) -> dict[str, TeamStats]:
+    """``stats`` with ``team``'s counters changed as ``count`` says (teams keep their order)."""
+    return {name: changed(old, count(old)) if name == team else old for name, old in stats.items()}
+
+
+def _count_play(
+    match: MatchState,
+    event: GoalDisallowed | OffsideCalled | PenaltyAwarded | PenaltyMissed,
+    count: _Count,
+) -> MatchChanges:
+    """A play event that changes only its team's stats."""
+    _require_play(match, event, event.team)
+    return {"stats": _counted(match.stats, event.team, count)}
+
+
+# -- the rules an event must keep --------------------------------------------------------
 
 
 def _require_team(match: MatchState, event: MatchEvent, team: str | None) -> None:
@@ -167,12 +174,29 @@ def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
         raise PeriodNotRunning.for_event(event, "type", detail)
 
 
-def _reschedule(match: MatchState, event: MatchScheduled) -> Changes:
+def _require_shootout_decided(match: MatchState, event: MatchEvent) -> None:
+    shootout = match.shootout
+    if shootout is not None and shootout.winner is None:
+        kicks = f"{match.home} {shootout.score[match.home]}-{shootout.score[match.away]}"
+        detail = f"{event.type} while the shootout is undecided ({kicks} {match.away})"
+        raise ShootoutViolation.for_event(event, "type", detail)
+
+
+# -- the schedule and the periods --------------------------------------------------------
+
+
+def _reschedule(match: MatchState, event: MatchScheduled) -> MatchChanges:
     """A later scheduling event may move kick-off or venue, not teams, leg or rules."""
     original = match.timeline[0]
     assert isinstance(original, MatchScheduled)
-    for field in ("home", "away", "leg", "rules"):
-        if getattr(event, field) != getattr(original, field):
+    fixed: tuple[tuple[str, object, object], ...] = (
+        ("home", event.home, original.home),
+        ("away", event.away, original.away),
+        ("leg", event.leg, original.leg),
+        ("rules", event.rules, original.rules),
+    )
+    for field, new, old in fixed:
+        if new != old:
             detail = f"cannot change {field} of a scheduled match"
             raise ScheduleConflict.for_event(event, field, detail)
     if match.status is not Status.SCHEDULED:
@@ -203,7 +227,7 @@ def _next_periods(match: MatchState, rules: TieRules) -> tuple[Period, ...]:
             assert_never(match.period)
 
 
-def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> Changes:
+def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> MatchChanges:
     _require_not_ended(match, event)
     if match.is_period_running:
         detail = f"{event.period} started while {match.period} is still running"
@@ -216,21 +240,17 @@ def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> C
             f"{rules.name!r} (expected {expected})"
         )
         raise InvalidPeriodTransition.for_event(event, "period", detail)
-    changes: Changes = {"status": Status.LIVE, "period": event.period, "is_period_running": True}
+    changes: MatchChanges = {
+        "status": Status.LIVE,
+        "period": event.period,
+        "is_period_running": True,
+    }
     if event.period is Period.PENALTY_SHOOTOUT:
         changes["shootout"] = Shootout(score=dict.fromkeys(match.teams, 0))
     return changes
 
 
-def _require_shootout_decided(match: MatchState, event: MatchEvent) -> None:
-    shootout = match.shootout
-    if shootout is not None and shootout.winner is None:
-        kicks = f"{match.home} {shootout.score[match.home]}-{shootout.score[match.away]}"
-        detail = f"{event.type} while the shootout is undecided ({kicks} {match.away})"
-        raise ShootoutViolation.for_event(event, "type", detail)
-
-
-def _end_period(match: MatchState, event: PeriodEnded) -> Changes:
+def _end_period(match: MatchState, event: PeriodEnded) -> MatchChanges:
     if not match.is_period_running or event.period != match.period:
         detail = (
             f"{event.period} ended but the period running is {match.period or 'none'}"
@@ -243,7 +263,10 @@ def _end_period(match: MatchState, event: PeriodEnded) -> Changes:
     return {"is_period_running": False}
 
 
-def _score_goal(match: MatchState, event: GoalScored) -> Changes:
+# -- play --------------------------------------------------------------------------------
+
+
+def _score_goal(match: MatchState, event: GoalScored) -> MatchChanges:
     _require_play(match, event, event.team)
     assert match.period is not None
     is_own_goal = event.kind is GoalKind.OWN_GOAL
@@ -261,22 +284,38 @@ def _score_goal(match: MatchState, event: GoalScored) -> Changes:
         is_deflected=event.is_deflected,
     )
     score = {team: goals + (team == credited) for team, goals in match.score.items()}
-    stats = _bumped(match.stats, credited, "goals")
+    stats = _counted(match.stats, credited, lambda s: {"goals": s.goals + 1})
     if is_own_goal:
-        stats = _bumped(stats, event.team, "own_goals")
+        stats = _counted(stats, event.team, lambda s: {"own_goals": s.own_goals + 1})
     if event.kind is GoalKind.PENALTY:
-        stats = _bumped(stats, event.team, "penalties_scored")
+        stats = _counted(stats, event.team, lambda s: {"penalties_scored": s.penalties_scored + 1})
     return {"score": score, "goals": (*match.goals, goal), "stats": stats}
 
 
-def _show_card(match: MatchState, event: CardShown) -> Changes:
+def _make_save(match: MatchState, event: SaveMade) -> MatchChanges:
+    _require_play(match, event, event.team)
+    changes: MatchChanges = {
+        "stats": _counted(match.stats, event.team, lambda s: {"saves": s.saves + 1})
+    }
+    if event.goalkeeper is not None:
+        saves = dict(match.keeper_saves)
+        saves[event.goalkeeper] = saves.get(event.goalkeeper, 0) + 1
+        changes["keeper_saves"] = saves
+    return changes
+
+
+def _show_card(match: MatchState, event: CardShown) -> MatchChanges:
     _require_team(match, event, event.team)
     _require_started(match, event)
     if event.card is CardType.YELLOW:
-        return {"stats": _bumped(match.stats, event.team, "yellow_cards")}
+        return {
+            "stats": _counted(
+                match.stats, event.team, lambda s: {"yellow_cards": s.yellow_cards + 1}
+            )
+        }
     stats = match.stats
     if event.card is CardType.SECOND_YELLOW:
-        stats = _bumped(stats, event.team, "yellow_cards")
+        stats = _counted(stats, event.team, lambda s: {"yellow_cards": s.yellow_cards + 1})
     dismissal = Dismissal(
         event_id=event.event_id,
         team=event.team,
@@ -287,11 +326,11 @@ def _show_card(match: MatchState, event: CardShown) -> Changes:
     )
     return {
         "sent_off": (*match.sent_off, dismissal),
-        "stats": _bumped(stats, event.team, "red_cards"),
+        "stats": _counted(stats, event.team, lambda s: {"red_cards": s.red_cards + 1}),
     }
 
 
-def _decide_var(match: MatchState, event: VarReviewDecided) -> Changes:
+def _decide_var(match: MatchState, event: VarReviewDecided) -> MatchChanges:
     _require_team(match, event, event.team)
     _require_started(match, event)
     reviews = list(match.var_reviews)
@@ -316,14 +355,19 @@ def _decide_var(match: MatchState, event: VarReviewDecided) -> Changes:
         reviews.append(decided)
     else:
         reviews[open_index] = decided
-    changes: Changes = {"var_reviews": tuple(reviews)}
+    changes: MatchChanges = {"var_reviews": tuple(reviews)}
     subject = match.event_by_id(event.subject_event_id) if event.subject_event_id else None
     if event.outcome is VarOutcome.OVERTURNED and isinstance(subject, GoalScored):
-        changes["stats"] = _bumped(match.stats, subject.team, "disallowed_goals")
+        changes["stats"] = _counted(
+            match.stats, subject.team, lambda s: {"disallowed_goals": s.disallowed_goals + 1}
+        )
     return changes
 
 
-def _take_kick(match: MatchState, event: ShootoutKickTaken) -> Changes:
+# -- the shootout ------------------------------------------------------------------------
+
+
+def _take_kick(match: MatchState, event: ShootoutKickTaken) -> MatchChanges:
     _require_team(match, event, event.team)
     _require_not_ended(match, event)
     shootout = match.shootout

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import reduce
 
+from tracker.changes import MatchChanges, changed
 from tracker.effects import effect
 from tracker.errors import (
     ConflictingDuplicate,
@@ -91,7 +92,7 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
     )
     complete = all(match.complete for match in legs)
     if isinstance(event, _STANDING_UNCHANGED) and leg.cancelled == _old_cancelled(tie, leg):
-        return tie.copy_with({"legs": legs, "complete": complete, "version": tie.version + 1})
+        return changed(tie, {"legs": legs, "complete": complete, "version": tie.version + 1})
     first = legs[0]
     teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
     rules = tie.rules or _rules_of(leg)
@@ -103,7 +104,8 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
     if now.status is Status.FINISHED and rules.is_knockout and now.winner is None:
         detail = f"tie {tie.tie_id!r} cannot end level under rules {rules.name!r}"
         raise InvalidPeriodTransition.for_event(event, "type", detail)
-    return tie.copy_with(
+    return changed(
+        tie,
         {
             "teams": teams,
             "rules": rules,
@@ -117,7 +119,7 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
             "complete": complete,
             "legs": legs,
             "version": tie.version + 1,
-        }
+        },
     )
 
 
@@ -242,14 +244,15 @@ def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
     except RuleViolation as error:
         if not (gaps and error.depends_on_earlier_events):
             raise
-        return leg.copy_with(
+        return changed(
+            leg,
             {
                 "held": (*leg.held, event),
                 "event_ids": leg.event_ids | {event.event_id},
                 "last_seq": event.seq,
                 "seq_gaps": gaps,
                 "complete": False,
-            }
+            },
         )
     changes["timeline"] = (*leg.timeline, event)
     changes["event_ids"] = leg.event_ids | {event.event_id}
@@ -257,7 +260,7 @@ def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
     if gaps is not leg.seq_gaps:
         changes["seq_gaps"] = gaps
         changes["complete"] = False
-    return leg.copy_with(changes)
+    return changed(leg, changes)
 
 
 def _rebuild(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
@@ -269,7 +272,7 @@ def _rebuild(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
         if refused is event:
             raise error
     if not refusals:
-        return match.copy_with({"refused": leg.refused})
+        return changed(match, {"refused": leg.refused})
     found = tuple(
         Refusal(
             event_id=refused.event_id,
@@ -280,7 +283,7 @@ def _rebuild(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
         )
         for refused, error in refusals
     )
-    return match.copy_with({"refused": (*leg.refused, *found)})
+    return changed(match, {"refused": (*leg.refused, *found)})
 
 
 def _check_cancellable(leg: MatchState, event: MatchEvent, target_id: str) -> None:
@@ -327,25 +330,29 @@ def _refold(
             target = cancelled_event_id(event)
             if target is not None:
                 _check_cancellable(match, event, target)
-            changes = effect(match, event, rules) if event.event_id not in cancelled else {}
+            changes: MatchChanges = (
+                effect(match, event, rules) if event.event_id not in cancelled else {}
+            )
         except RuleViolation as error:
             if (gaps or is_after_gap) and error.depends_on_earlier_events:
                 held.append(event)
                 gaps.extend([gap] if is_after_gap else [])
-                match = match.copy_with({"last_seq": event.seq})
+                match = changed(match, {"last_seq": event.seq})
             else:
                 refused.append((event, error))
             continue
         gaps.extend([gap] if is_after_gap else [])
         changes["timeline"] = (*match.timeline, event)
-        match = match.copy_with({**changes, "last_seq": event.seq})
+        changes["last_seq"] = event.seq
+        match = changed(match, changes)
     kept = (*match.timeline, *held)
-    return match.copy_with(
+    return changed(
+        match,
         {
             "held": tuple(held),
             "event_ids": frozenset(e.event_id for e in kept),
             "seq_gaps": tuple(gaps),
             "complete": not gaps,
             "cancelled": tuple(e.event_id for e in match.timeline if e.event_id in cancelled),
-        }
+        },
     ), refused
