@@ -19,7 +19,8 @@ from kloppy.domain import (
 )
 
 from streams.providers import ImportOptions
-from streams.providers.mapping import Feed, PenaltyAward, opened
+from streams.providers.feed import Feed, PenaltyAward
+from streams.providers.files import opened
 from tracker.events import PenaltyReason
 
 #: Raw goalkeeper types that are saves but that kloppy does not mark SAVE.

@@ -22,7 +22,8 @@ from kloppy.domain import (
 from kloppy.domain import Event as KloppyEvent
 
 from streams.providers import ImportOptions, ProviderError
-from streams.providers.mapping import Feed, Happening, opened, qualifier_value
+from streams.providers.feed import Feed, Happening, qualifier_value
+from streams.providers.files import opened
 from tracker.events import BodyPart, CardType
 
 VERSIONS = ("V2", "V3")

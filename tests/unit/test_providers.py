@@ -248,7 +248,7 @@ def test_what_has_no_use_here_is_counted_as_skipped():
     ],
 )
 def test_the_clock_is_the_minute_the_event_happened_in(period, elapsed, clock):
-    from streams.providers.mapping import clock_at
+    from streams.providers.clock import clock_at
     from tracker.events import clock_text
 
     at = clock_at(period, elapsed)
@@ -257,7 +257,7 @@ def test_the_clock_is_the_minute_the_event_happened_in(period, elapsed, clock):
 
 
 def test_a_whistle_on_the_minute_ends_that_minute():
-    from streams.providers.mapping import clock_at
+    from streams.providers.clock import clock_at
 
     assert clock_at(1, timedelta(minutes=45), is_whistle=True).minute == 45
     assert clock_at(1, timedelta(minutes=-1)) is None

@@ -1,0 +1,160 @@
+"""The match assembled: periods around what happened, each event folded as it is added."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from streams.providers import ImportOptions, ImportResult, ProviderError
+from streams.providers.clock import END_MINUTE, START_MINUTE, Clock, clock_at
+from streams.providers.codes import PERIODS, SHOOTOUT
+from streams.providers.feed import Feed, Happening
+from streams.providers.mappers import kloppy_type, mapped
+from tracker import InvalidEvent, MatchEvent, RuleViolation, event_from_dict, evolve, new_tie
+from tracker.events import Period
+
+
+def happenings(feed: Feed, skipped: Counter[str]) -> list[Happening]:
+    found: list[Happening] = []
+    for event in feed.dataset.records:
+        fields = mapped(feed, event)
+        if not fields:
+            skipped[kloppy_type(event)] += 1
+            continue
+        elapsed = feed.elapsed(event)
+        found.extend(Happening(event.period.id, elapsed, each) for each in fields)
+    found.extend(feed.extra_happenings())
+    return found
+
+
+def default_rules(period_ids: Iterable[int]) -> str:
+    """A league match, unless the feed has extra time or a shootout: then a knockout."""
+    return "single-match-knockout" if max(period_ids, default=1) > 2 else "league"
+
+
+class _MatchBuilder:
+    """Our events in order, each folded before it is kept; what the fold refuses is dropped."""
+
+    def __init__(self, tie_id: str, match_id: str, dropped: Counter[str]) -> None:
+        self.tie_id = tie_id
+        self.match_id = match_id
+        self.dropped = dropped
+        self.tie = new_tie(tie_id)
+        self.events: list[MatchEvent] = []
+
+    def add(self, fields: dict[str, Any], period: Period | None, clock: Clock | None) -> bool:
+        seq = len(self.events)
+        data = {
+            "event_id": f"{self.match_id}-{seq:05d}",
+            "tie_id": self.tie_id,
+            "match_id": self.match_id,
+            "seq": seq,
+            **({"period": period} if period is not None else {}),
+            **({"minute": clock.minute, "added_minute": clock.added_minute} if clock else {}),
+            **{key: value for key, value in fields.items() if value is not None},
+        }
+        if "team" in fields and fields["team"] is None:
+            self.dropped[f"{fields['type']}: the feed names no team"] += 1
+            return False
+        try:
+            event = event_from_dict(data)
+            self.tie = evolve(self.tie, event)
+        except InvalidEvent as error:
+            self.dropped[f"{fields['type']}: {error.reason} ({error.field})"] += 1
+            return False
+        except RuleViolation as error:
+            self.dropped[f"{fields['type']}: refused by the fold ({type(error).__name__})"] += 1
+            return False
+        self.events.append(event)
+        return True
+
+
+def import_match(feed: Feed, options: ImportOptions) -> ImportResult:
+    """Our events for the feed's match: scheduled, each period with what happened in it, ended."""
+    metadata = feed.dataset.metadata
+    periods = sorted(metadata.periods, key=lambda p: p.id)
+    period_ids = [p.id for p in periods]
+    unknown = [p for p in period_ids if p not in PERIODS]
+    if unknown or not periods:
+        raise ProviderError(f"{feed.provider}: the feed's periods {period_ids} are not football's")
+    match_id = options.match_id or feed.match_id()
+    tie_id = options.tie_id or match_id
+    rules = options.rules or default_rules(period_ids)
+    skipped: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    notes = feed.notes
+    by_period: dict[int, list[Happening]] = {p: [] for p in period_ids}
+    for happening in happenings(feed, skipped):
+        if happening.period_id not in by_period:
+            dropped[f"{happening.fields['type']}: in a period the feed does not list"] += 1
+            continue
+        if happening.period_id == SHOOTOUT and happening.fields["type"] == "save_made":
+            dropped["save_made: in the shootout (the kick's outcome says it)"] += 1
+            continue
+        by_period[happening.period_id].append(happening)
+
+    builder = _MatchBuilder(tie_id, match_id, dropped)
+    home, away = feed.team_name(feed.home), feed.team_name(feed.away)
+    schedule = {
+        "type": "match_scheduled",
+        "home": home,
+        "away": away,
+        "leg": options.leg,
+        "rules": rules,
+        "kickoff": feed.kickoff(),
+    }
+    if not builder.add(schedule, None, None):
+        raise ProviderError(f"{feed.provider}: cannot schedule {home} v {away}: {dict(dropped)}")
+    shootout_minute = END_MINUTE[4] if 4 in period_ids else END_MINUTE[2]
+    unclocked = 0
+    last_clock: Clock | None = None
+    for period in periods:
+        name = PERIODS[period.id]
+        end: Clock | None
+        if period.id == SHOOTOUT:
+            start = end = Clock(shootout_minute)
+        else:
+            start = Clock(START_MINUTE[period.id])
+            end = _whistle(feed, period, by_period[period.id])
+        builder.add({"type": "period_started", "period": name}, name, start)
+        ordered = sorted(by_period[period.id], key=lambda h: h.elapsed)
+        for happening in ordered:
+            if period.id == SHOOTOUT:
+                clock: Clock | None = start
+            else:
+                clock = clock_at(period.id, happening.elapsed)
+                unclocked += clock is None
+            builder.add(happening.fields, name, clock)
+        builder.add({"type": "period_ended", "period": name}, name, end)
+        last_clock = end
+    builder.add({"type": "match_ended"}, PERIODS[periods[-1].id], last_clock)
+
+    if unclocked:
+        notes.append(
+            f"{unclocked} event(s) have a feed time outside their period: minute left unknown"
+        )
+    result = ImportResult(
+        provider=feed.provider,
+        events=builder.events,
+        skipped=skipped,
+        dropped=dropped,
+        notes=notes,
+        feed_score=feed.feed_score(),
+        tie=builder.tie,
+    )
+    if result.feed_score is not None and result.feed_score != result.score:
+        notes.append(
+            f"the feed's final score is {home} {result.feed_score[0]}-{result.feed_score[1]} "
+            f"{away}, its events give {result.score[0]}-{result.score[1]}: the event file "
+            "is incomplete or edited, or a goal was not recorded as one"
+        )
+    return result
+
+
+def _whistle(feed: Feed, period: Any, in_period: list[Happening]) -> Clock | None:
+    """The clock when a period ended: its length in the feed, else its last event's time."""
+    if period.end_timestamp is not None:
+        return clock_at(period.id, period.end_timestamp - period.start_timestamp, is_whistle=True)
+    last = max((h.elapsed for h in in_period), default=None)
+    return clock_at(period.id, last, is_whistle=True) if last is not None else None
