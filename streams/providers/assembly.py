@@ -9,6 +9,14 @@ from typing import Any
 from streams.providers import ImportOptions, ImportResult, ProviderError
 from streams.providers.clock import END_MINUTE, START_MINUTE, Clock, clock_at
 from streams.providers.codes import PERIODS, SHOOTOUT
+from streams.providers.drafts import (
+    Draft,
+    MatchEndedDraft,
+    MatchScheduledDraft,
+    PeriodEndedDraft,
+    PeriodStartedDraft,
+    SaveMadeDraft,
+)
 from streams.providers.feed import Feed, Happening
 from streams.providers.mappers import kloppy_type, mapped
 from tracker import InvalidEvent, MatchEvent, RuleViolation, event_from_dict, evolve, new_tie
@@ -18,12 +26,12 @@ from tracker.events import Period
 def happenings(feed: Feed, skipped: Counter[str]) -> list[Happening]:
     found: list[Happening] = []
     for event in feed.dataset.records:
-        fields = mapped(feed, event)
-        if not fields:
+        drafts = mapped(feed, event)
+        if not drafts:
             skipped[kloppy_type(event)] += 1
             continue
         elapsed = feed.elapsed(event)
-        found.extend(Happening(event.period.id, elapsed, each) for each in fields)
+        found.extend(Happening(event.period.id, elapsed, draft) for draft in drafts)
     found.extend(feed.extra_happenings())
     return found
 
@@ -43,7 +51,7 @@ class _MatchBuilder:
         self.tie = new_tie(tie_id)
         self.events: list[MatchEvent] = []
 
-    def add(self, fields: dict[str, Any], period: Period | None, clock: Clock | None) -> bool:
+    def add(self, draft: Draft, period: Period | None, clock: Clock | None) -> bool:
         seq = len(self.events)
         data = {
             "event_id": f"{self.match_id}-{seq:05d}",
@@ -52,19 +60,20 @@ class _MatchBuilder:
             "seq": seq,
             **({"period": period} if period is not None else {}),
             **({"minute": clock.minute, "added_minute": clock.added_minute} if clock else {}),
-            **{key: value for key, value in fields.items() if value is not None},
+            **draft.content(),
         }
-        if "team" in fields and fields["team"] is None:
-            self.dropped[f"{fields['type']}: the feed names no team"] += 1
+        missing = draft.missing()
+        if missing is not None:
+            self.dropped[f"{draft.type}: the feed names no {missing}"] += 1
             return False
         try:
             event = event_from_dict(data)
             self.tie = evolve(self.tie, event)
         except InvalidEvent as error:
-            self.dropped[f"{fields['type']}: {error.reason} ({error.field})"] += 1
+            self.dropped[f"{draft.type}: {error.reason} ({error.field})"] += 1
             return False
         except RuleViolation as error:
-            self.dropped[f"{fields['type']}: refused by the fold ({type(error).__name__})"] += 1
+            self.dropped[f"{draft.type}: refused by the fold ({type(error).__name__})"] += 1
             return False
         self.events.append(event)
         return True
@@ -87,23 +96,18 @@ def import_match(feed: Feed, options: ImportOptions) -> ImportResult:
     by_period: dict[int, list[Happening]] = {p: [] for p in period_ids}
     for happening in happenings(feed, skipped):
         if happening.period_id not in by_period:
-            dropped[f"{happening.fields['type']}: in a period the feed does not list"] += 1
+            dropped[f"{happening.draft.type}: in a period the feed does not list"] += 1
             continue
-        if happening.period_id == SHOOTOUT and happening.fields["type"] == "save_made":
+        if happening.period_id == SHOOTOUT and isinstance(happening.draft, SaveMadeDraft):
             dropped["save_made: in the shootout (the kick's outcome says it)"] += 1
             continue
         by_period[happening.period_id].append(happening)
 
     builder = _MatchBuilder(tie_id, match_id, dropped)
     home, away = feed.team_name(feed.home), feed.team_name(feed.away)
-    schedule = {
-        "type": "match_scheduled",
-        "home": home,
-        "away": away,
-        "leg": options.leg,
-        "rules": rules,
-        "kickoff": feed.kickoff(),
-    }
+    schedule = MatchScheduledDraft(
+        home=home, away=away, leg=options.leg, rules=rules, kickoff=feed.kickoff()
+    )
     if not builder.add(schedule, None, None):
         raise ProviderError(f"{feed.provider}: cannot schedule {home} v {away}: {dict(dropped)}")
     shootout_minute = END_MINUTE[4] if 4 in period_ids else END_MINUTE[2]
@@ -117,7 +121,7 @@ def import_match(feed: Feed, options: ImportOptions) -> ImportResult:
         else:
             start = Clock(START_MINUTE[period.id])
             end = _whistle(feed, period, by_period[period.id])
-        builder.add({"type": "period_started", "period": name}, name, start)
+        builder.add(PeriodStartedDraft(period=name), name, start)
         ordered = sorted(by_period[period.id], key=lambda h: h.elapsed)
         for happening in ordered:
             if period.id == SHOOTOUT:
@@ -125,10 +129,10 @@ def import_match(feed: Feed, options: ImportOptions) -> ImportResult:
             else:
                 clock = clock_at(period.id, happening.elapsed)
                 unclocked += clock is None
-            builder.add(happening.fields, name, clock)
-        builder.add({"type": "period_ended", "period": name}, name, end)
+            builder.add(happening.draft, name, clock)
+        builder.add(PeriodEndedDraft(period=name), name, end)
         last_clock = end
-    builder.add({"type": "match_ended"}, PERIODS[periods[-1].id], last_clock)
+    builder.add(MatchEndedDraft(), PERIODS[periods[-1].id], last_clock)
 
     if unclocked:
         notes.append(

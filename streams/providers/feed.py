@@ -35,16 +35,17 @@ from kloppy.domain import Event as KloppyEvent
 
 from streams.providers import ProviderError
 from streams.providers.codes import BODY_PARTS, CARDS
+from streams.providers.drafts import Draft
 from tracker.events import BodyPart, CardType, DisallowReason, PenaltyReason
 
 
 @dataclass(frozen=True)
 class Happening:
-    """One of our events before it has ids and a place: its period, time and content."""
+    """One of our events before it has ids and a place: its period, time and draft."""
 
     period_id: int
     elapsed: timedelta
-    fields: dict[str, Any]
+    draft: Draft
 
 
 @dataclass(frozen=True)
