@@ -31,6 +31,12 @@ class ProviderError(Exception):
     """A provider import that cannot go ahead: bad arguments, a missing or unreadable file."""
 
 
+class MappingBug(RuntimeError):
+    """An event our mapper built that our schema refuses: a bug to fix in the mapper, never a
+    quirk of the feed (those are dropped and counted, or a :class:`ProviderError`), so
+    nothing here turns it into either."""
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     """What to import and how to schedule it. File options mirror kloppy's loader arguments."""
@@ -181,7 +187,7 @@ def load_match(provider: str, options: ImportOptions) -> ImportResult:
         feed.notes.append(f"kloppy warned: {warning.message}")
     try:
         return import_match(feed, options)
-    except ProviderError:
+    except (ProviderError, MappingBug):
         raise
     except Exception as error:
         raise ProviderError(
@@ -294,6 +300,7 @@ __all__ = [
     "PROVIDERS",
     "ImportOptions",
     "ImportResult",
+    "MappingBug",
     "Provider",
     "ProviderError",
     "load_match",

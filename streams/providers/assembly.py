@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from streams.providers import ImportOptions, ImportResult, ProviderError
+from streams.providers import ImportOptions, ImportResult, MappingBug, ProviderError
 from streams.providers.clock import END_MINUTE, START_MINUTE, Clock, clock_at
 from streams.providers.codes import PERIODS, SHOOTOUT
 from streams.providers.drafts import (
@@ -42,36 +42,65 @@ def default_rules(period_ids: Iterable[int]) -> str:
 
 
 class _MatchBuilder:
-    """Our events in order, each folded before it is kept; what the fold refuses is dropped."""
+    """Our events in order, each validated and folded before it is kept.
 
-    def __init__(self, tie_id: str, match_id: str, dropped: Counter[str]) -> None:
+    What the feed names too little for (no team) and what the fold refuses (the feed
+    contradicts itself) are dropped and counted by reason: quirks of the data. An event our
+    schema refuses is a bug in our mapper and raises :class:`MappingBug`.
+    """
+
+    def __init__(self, provider: str, tie_id: str, match_id: str, dropped: Counter[str]) -> None:
+        self.provider = provider
         self.tie_id = tie_id
         self.match_id = match_id
         self.dropped = dropped
         self.tie = new_tie(tie_id)
         self.events: list[MatchEvent] = []
 
-    def add(self, draft: Draft, period: Period | None, clock: Clock | None) -> bool:
-        seq = len(self.events)
-        data = {
-            "event_id": f"{self.match_id}-{seq:05d}",
-            "tie_id": self.tie_id,
-            "match_id": self.match_id,
-            "seq": seq,
-            **({"period": period} if period is not None else {}),
-            **({"minute": clock.minute, "added_minute": clock.added_minute} if clock else {}),
-            **draft.content(),
-        }
+    def schedule(self, draft: MatchScheduledDraft) -> None:
+        """The match's first event. It carries the options' ids and the feed's teams, so
+        one our schema or the fold refuses is a :class:`ProviderError`."""
+        cannot = f"{self.provider}: cannot schedule {draft.home} v {draft.away}"
+        try:
+            event = self._event(draft, None, None)
+        except InvalidEvent as error:
+            raise ProviderError(f"{cannot}: {error}") from None
+        if not self._folded(draft, event):
+            raise ProviderError(f"{cannot}: {dict(self.dropped)}")
+
+    def add(self, draft: Draft, period: Period, clock: Clock | None) -> None:
+        """``draft`` as the match's next event, unless it is dropped (and counted)."""
         missing = draft.missing()
         if missing is not None:
             self.dropped[f"{draft.type}: the feed names no {missing}"] += 1
-            return False
+            return
         try:
-            event = event_from_dict(data)
-            self.tie = evolve(self.tie, event)
+            event = self._event(draft, period, clock)
         except InvalidEvent as error:
-            self.dropped[f"{draft.type}: {error.reason} ({error.field})"] += 1
-            return False
+            raise MappingBug(
+                f"{self.provider}: our mapper built an invalid {draft.type} event "
+                f"({error}) from {draft!r}"
+            ) from error
+        self._folded(draft, event)
+
+    def _event(self, draft: Draft, period: Period | None, clock: Clock | None) -> MatchEvent:
+        seq = len(self.events)
+        return event_from_dict(
+            {
+                "event_id": f"{self.match_id}-{seq:05d}",
+                "tie_id": self.tie_id,
+                "match_id": self.match_id,
+                "seq": seq,
+                **({"period": period} if period is not None else {}),
+                **({"minute": clock.minute, "added_minute": clock.added_minute} if clock else {}),
+                **draft.content(),
+            }
+        )
+
+    def _folded(self, draft: Draft, event: MatchEvent) -> bool:
+        """True when the fold took ``event``; one it refuses is dropped, with the rule."""
+        try:
+            self.tie = evolve(self.tie, event)
         except RuleViolation as error:
             self.dropped[f"{draft.type}: refused by the fold ({type(error).__name__})"] += 1
             return False
@@ -103,13 +132,12 @@ def import_match(feed: Feed, options: ImportOptions) -> ImportResult:
             continue
         by_period[happening.period_id].append(happening)
 
-    builder = _MatchBuilder(tie_id, match_id, dropped)
+    builder = _MatchBuilder(feed.provider, tie_id, match_id, dropped)
     home, away = feed.team_name(feed.home), feed.team_name(feed.away)
     schedule = MatchScheduledDraft(
         home=home, away=away, leg=options.leg, rules=rules, kickoff=feed.kickoff()
     )
-    if not builder.add(schedule, None, None):
-        raise ProviderError(f"{feed.provider}: cannot schedule {home} v {away}: {dict(dropped)}")
+    builder.schedule(schedule)
     shootout_minute = END_MINUTE[4] if 4 in period_ids else END_MINUTE[2]
     unclocked = 0
     last_clock: Clock | None = None

@@ -118,6 +118,9 @@ class CardShownDraft(TeamDraft):
     card: CardType | None  # None: the feed names no card (kloppy's Opta card without one)
     player: str | None = None
 
+    def missing(self) -> str | None:
+        return super().missing() or ("card" if self.card is None else None)
+
 
 @dataclass(frozen=True, kw_only=True)
 class SubstitutionMadeDraft(TeamDraft):

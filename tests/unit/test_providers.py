@@ -196,6 +196,38 @@ def test_rules_given_win_over_the_default():
     assert result.tie.winner == "Italy"
 
 
+def test_a_card_the_feed_gives_no_colour_is_dropped_and_counted(monkeypatch):
+    """kloppy's Opta reader leaves a card without its card qualifier uncoloured: a quirk of
+    the feed, counted as dropped like an event the feed names no team for."""
+    from streams.providers.feed import Feed
+
+    named = Feed.cards
+    monkeypatch.setattr(
+        Feed, "cards", lambda self, event: [(None, t, p) for _, t, p in named(self, event)]
+    )
+    result = load_match(*options_for("barcelona-girona"))
+    assert result.dropped == {"card_shown: the feed names no card": 9}
+    assert result.emitted["card_shown"] == 0
+
+
+def test_an_event_our_mapper_builds_wrong_stops_the_import_instead_of_being_dropped(monkeypatch):
+    """An event our schema refuses is a bug in the mapper, not a quirk of the feed: it is
+    raised (with a traceback in the scripts), never counted as dropped data."""
+    from streams.providers import MappingBug
+    from streams.providers.feed import Feed
+
+    monkeypatch.setattr(Feed, "body_part", lambda self, shot: "elbow")
+    with pytest.raises(MappingBug, match=r"invalid goal_scored event .*'body_part'"):
+        load_match(*options_for("turkey-italy"))
+
+
+def test_ids_the_schema_refuses_are_named_when_scheduling():
+    with pytest.raises(
+        ProviderError, match=r"cannot schedule Turkey v Italy: .*at most 128 characters"
+    ):
+        load_match(*options_for("turkey-italy", match_id="m" * 200))
+
+
 # -- every import folds cleanly, with ids that are derived, never random ------------------
 
 
