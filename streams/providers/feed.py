@@ -36,6 +36,7 @@ from kloppy.domain import Event as KloppyEvent
 from streams.providers import ProviderError
 from streams.providers.codes import BODY_PARTS, CARDS
 from streams.providers.drafts import Draft
+from tracker.bounds import MAX_NAME_LENGTH
 from tracker.events import BodyPart, CardType, DisallowReason, PenaltyReason
 
 
@@ -83,6 +84,19 @@ def has_qualifier(event: KloppyEvent, value: Any) -> bool:
 _LETTERS = str.maketrans(
     {"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "ı": "i"}
 )
+
+
+#: Characters our events' names refuse: control characters (C0, DEL, C1).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable_name(text: str | None) -> str | None:
+    """A feed's name as our events take one: runs of white space made one space, control
+    characters left out, at most MAX_NAME_LENGTH characters; None when nothing is left."""
+    if text is None:
+        return None
+    name = _CONTROL.sub("", " ".join(text.split()))
+    return name[:MAX_NAME_LENGTH].rstrip() or None
 
 
 def slug(text: str) -> str:
@@ -138,12 +152,10 @@ class Feed:
     # names
 
     def team_name(self, team: Team) -> str:
-        return team.name or ""
+        return printable_name(team.name) or ""
 
     def player_name(self, player: Player | None) -> str | None:
-        if player is None:
-            return None
-        return " ".join(player.full_name.split()) or None
+        return printable_name(player.full_name) if player is not None else None
 
     # the clock
 

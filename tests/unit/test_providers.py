@@ -221,6 +221,17 @@ def test_an_event_our_mapper_builds_wrong_stops_the_import_instead_of_being_drop
         load_match(*options_for("turkey-italy"))
 
 
+def test_a_feeds_names_are_made_fit_for_our_events():
+    """Names reach terminals and Kafka records: white space is evened out, control characters
+    (here a C1 byte of mis-decoded text) left out, and a name cut at 100 characters."""
+    from streams.providers.feed import printable_name
+
+    assert printable_name(" Lionel\tAndrés \n Messi ") == "Lionel Andrés Messi"
+    assert printable_name("Ã\x89der Milit\x00ão") == "Ãder Militão"
+    assert printable_name("x" * 150) == "x" * 100
+    assert printable_name("\x1b ") is None
+
+
 def test_ids_the_schema_refuses_are_named_when_scheduling():
     with pytest.raises(
         ProviderError, match=r"cannot schedule Turkey v Italy: .*at most 128 characters"
