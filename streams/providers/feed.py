@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,6 +78,28 @@ def qualifier_value(event: KloppyEvent, kind: type[Any]) -> Any:
 
 def has_qualifier(event: KloppyEvent, value: Any) -> bool:
     return any(q.value == value for q in event.qualifiers or [])
+
+
+def nearby(record: KloppyEvent, steps: int, *, before: bool) -> Iterator[KloppyEvent]:
+    """Up to ``steps`` records just before (or after) ``record``, nearest first."""
+    for _ in range(steps):
+        record = record.prev_record if before else record.next_record
+        if record is None:
+            return
+        yield record
+
+
+def other_sides(record: KloppyEvent, kind: type[KloppyEvent], *, before: bool) -> Player | None:
+    """The player of the other side's ``kind`` nearest ``record``, among the three records
+    just before (or after) it."""
+    return next(
+        (
+            near.player
+            for near in nearby(record, 3, before=before)
+            if isinstance(near, kind) and near.team != record.team
+        ),
+        None,
+    )
 
 
 #: Letters NFKD does not take apart into an ASCII letter and an accent.
@@ -181,9 +203,8 @@ class Feed:
 
     def assist(self, shot: ShotEvent) -> Player | None:
         """The passer kloppy marks as the assist, among the shot's team's last passes."""
-        record = shot.prev_record
-        for _ in range(10):
-            if record is None or isinstance(record, ShotEvent):
+        for record in nearby(shot, 10, before=True):
+            if isinstance(record, ShotEvent):
                 return None
             if (
                 isinstance(record, PassEvent)
@@ -191,19 +212,11 @@ class Feed:
                 and has_qualifier(record, PassType.ASSIST)
             ):
                 return record.player
-            record = record.prev_record
         return None
 
     def goalkeeper_facing(self, shot: ShotEvent) -> Player | None:
         """The keeper who faced a penalty: the next goalkeeper action of the other side."""
-        record = shot.next_record
-        for _ in range(3):
-            if record is None:
-                return None
-            if isinstance(record, GoalkeeperEvent) and record.team != shot.team:
-                return record.player
-            record = record.next_record
-        return None
+        return other_sides(shot, GoalkeeperEvent, before=False)
 
     # saves
 
@@ -220,14 +233,7 @@ class Feed:
 
     def shooter(self, save: KloppyEvent) -> Player | None:
         """The player whose shot was saved: the other side's shot just before the save."""
-        record = save.prev_record
-        for _ in range(3):
-            if record is None:
-                return None
-            if isinstance(record, ShotEvent) and record.team != save.team:
-                return record.player
-            record = record.prev_record
-        return None
+        return other_sides(save, ShotEvent, before=True)
 
     # discipline, changes, offsides, penalties
 
