@@ -50,7 +50,8 @@ class RuleViolation(TrackerError):
 
     @classmethod
     def for_event(cls, event: _FromMatch, field: str, detail: str) -> Self:
-        """The error ``event`` makes: its ids, the ``field`` at fault and why."""
+        """The error ``event`` makes: its ids, the ``field`` at fault and why.
+        (:class:`OutOfOrderEvent` is built from its seqs instead.)"""
         return cls(event_id=event.event_id, match_id=event.match_id, field=field, detail=detail)
 
 
