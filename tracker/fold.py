@@ -214,13 +214,13 @@ def _is_duplicate(tie: TieState, leg: MatchState, event: MatchEvent) -> bool:
 
 
 def _check_leg_order(tie: TieState, leg: MatchState, event: MatchEvent, rules: TieRules) -> None:
-    """Legs are played one after the other: nothing happens in leg 2 before leg 1 ended."""
+    """Legs are played one after the other: nothing happens in leg 2 while leg 1 is under
+    way. A tie followed from its second leg on (leg 1 never scheduled here) is let be."""
     if leg.leg == 1 or not rules.legs_in_order or isinstance(event, MatchScheduled):
         return
     before = next((other for other in tie.legs if other.leg == leg.leg - 1), None)
-    if before is None or before.status is not Status.FINISHED:
-        state = "is not scheduled" if before is None else "has not finished"
-        detail = f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} {state}"
+    if before is not None and before.status is not Status.FINISHED:
+        detail = f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} has not finished"
         raise LegOutOfOrder.for_event(event, "match_id", detail)
 
 
