@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol, Self
+
 
 class TrackerError(Exception):
     """Root of every error the domain raises."""
@@ -14,6 +16,16 @@ class InvalidEvent(TrackerError):
         self.field = field
         self.reason = reason
         super().__init__(f"invalid event: field {field!r}: {reason}")
+
+
+class _FromMatch(Protocol):
+    """What an error needs of the event at fault: every match event has both ids."""
+
+    @property
+    def event_id(self) -> str: ...
+
+    @property
+    def match_id(self) -> str: ...
 
 
 class RuleViolation(TrackerError):
@@ -35,6 +47,12 @@ class RuleViolation(TrackerError):
             f"{type(self).__name__}: event {event_id!r} of match {match_id!r}, "
             f"field {field!r}: {detail}"
         )
+
+    @classmethod
+    def for_event(cls, event: _FromMatch, field: str, detail: str) -> Self:
+        """The error ``event`` makes: its ids, the ``field`` at fault and why.
+        (:class:`OutOfOrderEvent` is built from its seqs instead.)"""
+        return cls(event_id=event.event_id, match_id=event.match_id, field=field, detail=detail)
 
 
 class OutOfOrderEvent(RuleViolation):

@@ -1,8 +1,10 @@
 """Provider importers: a data provider's match files, read by kloppy, as our match events.
 
-The registry below names each provider and the files its kloppy loader takes; the mapping
-from kloppy's model to ours lives in :mod:`streams.providers.mapping`, and what one feed
-needs beyond it in that provider's module. kloppy is an optional extra
+The registry below names each provider and the files its kloppy loader takes. kloppy's
+model is mapped to ours by :mod:`~streams.providers.feed` (the questions a feed answers),
+:mod:`~streams.providers.mappers` (one per concern) and :mod:`~streams.providers.assembly`
+(the match, folded as it is built); what one feed needs beyond that is in its provider's
+module. kloppy is an optional extra
 (``pip install '.[providers]'``): it is imported only when a match is loaded.
 """
 
@@ -19,7 +21,7 @@ from streams.errors import StreamsError
 from tracker import PRESETS, MatchEvent, TieState
 
 if TYPE_CHECKING:
-    from streams.providers.mapping import Feed
+    from streams.providers.feed import Feed
 
 FileFormat = Literal["json", "xml", "json-or-xml"]
 
@@ -28,6 +30,12 @@ INSTALL_HINT = "pip install '.[providers]'"
 
 class ProviderError(StreamsError):
     """A provider import that cannot go ahead: bad arguments, a missing or unreadable file."""
+
+
+class MappingBug(RuntimeError):
+    """An event our mapper built that our schema refuses: a bug to fix in the mapper, never a
+    quirk of the feed (those are dropped and counted, or a :class:`ProviderError`), so
+    nothing here turns it into either."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,7 @@ def load_match(provider: str, options: ImportOptions) -> ImportResult:
     _check_schedule(options)
     files = _checked_files(spec, options)
     _require_kloppy()
-    from streams.providers.mapping import import_match
+    from streams.providers.assembly import import_match
 
     module = importlib.import_module(f"streams.providers.{spec.module}")
     named = ", ".join(f"{flag(name)} {path}" for name, path in files.items())
@@ -180,7 +188,7 @@ def load_match(provider: str, options: ImportOptions) -> ImportResult:
         feed.notes.append(f"kloppy warned: {warning.message}")
     try:
         return import_match(feed, options)
-    except ProviderError:
+    except (ProviderError, MappingBug):
         raise
     except Exception as error:
         raise ProviderError(
@@ -293,6 +301,7 @@ __all__ = [
     "PROVIDERS",
     "ImportOptions",
     "ImportResult",
+    "MappingBug",
     "Provider",
     "ProviderError",
     "load_match",

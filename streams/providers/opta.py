@@ -20,7 +20,9 @@ from kloppy.domain import (
 )
 
 from streams.providers import ImportOptions
-from streams.providers.mapping import START_MINUTE, Feed, PenaltyAward, opened
+from streams.providers.clock import START_MINUTE
+from streams.providers.feed import Feed, PenaltyAward
+from streams.providers.files import opened
 from tracker.events import PenaltyReason
 
 # Opta qualifiers (F24 / MA3): the ones this mapping reads.

@@ -9,7 +9,8 @@ from kloppy.domain import Event as KloppyEvent
 from kloppy.domain import GenericEvent, Player, ShotEvent, ShotResult, Team
 
 from streams.providers import ImportOptions
-from streams.providers.mapping import Disallowal, Feed, Save, opened
+from streams.providers.feed import Disallowal, Feed, Save
+from streams.providers.files import opened
 from tracker.events import DisallowReason
 
 DISALLOW_REASONS = {

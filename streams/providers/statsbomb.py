@@ -19,7 +19,8 @@ from kloppy.domain import (
 )
 
 from streams.providers import ImportOptions
-from streams.providers.mapping import Feed, PenaltyAward, opened
+from streams.providers.feed import Feed, PenaltyAward, printable_name
+from streams.providers.files import opened
 from tracker.events import PenaltyReason
 
 #: Raw goalkeeper types that are saves but that kloppy does not mark SAVE.
@@ -37,7 +38,7 @@ class StatsBombFeed(Feed):
         """The name StatsBomb displays (``player_nickname``, e.g. "Lionel Messi"), else
         the registered name kloppy keeps ("Lionel Andrés Messi Cuccittini")."""
         if player is not None and player.player_id in self.nicknames:
-            return self.nicknames[player.player_id]
+            return printable_name(self.nicknames[player.player_id])
         return super().player_name(player)
 
     def assist(self, shot: ShotEvent) -> Player | None:

@@ -10,7 +10,8 @@ from kloppy import statsperform
 from kloppy.domain import EventDataset
 
 from streams.providers import ImportOptions
-from streams.providers.mapping import opened, slug
+from streams.providers.feed import slug
+from streams.providers.files import opened
 from streams.providers.opta import OptaFeed
 
 

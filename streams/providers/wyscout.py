@@ -22,7 +22,9 @@ from kloppy.domain import (
 from kloppy.domain import Event as KloppyEvent
 
 from streams.providers import ImportOptions, ProviderError
-from streams.providers.mapping import Feed, Happening, opened, qualifier_value
+from streams.providers.drafts import OffsideCalledDraft, SubstitutionMadeDraft
+from streams.providers.feed import Feed, Happening, qualifier_value
+from streams.providers.files import opened
 from tracker.events import BodyPart, CardType
 
 VERSIONS = ("V2", "V3")
@@ -83,11 +85,10 @@ class WyscoutV2Feed(WyscoutFeed):
             yield Happening(
                 PERIOD_IDS[raw["matchPeriod"]],
                 timedelta(seconds=float(raw.get("eventSec", 0))),
-                {
-                    "type": "offside_called",
-                    "team": self.team_name(team) if team else None,
-                    "player": self.player_name(player),
-                },
+                OffsideCalledDraft(
+                    team=self.team_name(team) if team else None,
+                    player=self.player_name(player),
+                ),
             )
 
 
@@ -137,12 +138,11 @@ class WyscoutV3Feed(WyscoutFeed):
                         yield Happening(
                             PERIOD_IDS[period],
                             timedelta(seconds=float(second)),
-                            {
-                                "type": "substitution_made",
-                                "team": self.team_name(team) if team else None,
-                                "player_off": self.player_name(self.player_by_id(team, off)),
-                                "player_on": self.player_name(self.player_by_id(team, on)),
-                            },
+                            SubstitutionMadeDraft(
+                                team=self.team_name(team) if team else None,
+                                player_off=self.player_name(self.player_by_id(team, off)),
+                                player_on=self.player_name(self.player_by_id(team, on)),
+                            ),
                         )
         if paired_by_order:
             self.notes.append(

@@ -15,7 +15,7 @@ from typing import Any
 from streams.app import app, settings
 from streams.kafka.log import KafkaEventLog
 from streams.topics import TopicNames
-from streams.worker.processor import Incoming, Output, Outputs, TieProcessor
+from streams.worker.processor import Fenced, Incoming, Output, Outputs, TieProcessor
 from streams.worker.tables import TieStore, tie_table
 
 log = logging.getLogger(__name__)
@@ -104,5 +104,8 @@ async def _on_rebalance_complete(sender: Any, /, *args: Any, signal: Any, **kwar
     for partition in sorted(app.ownership.partitions):
         try:
             await processor.catch_up(names.match_events, partition, generation)
+        except Fenced:
+            log.info("another rebalance began during the catch-up of partition %d", partition)
+            return
         except Exception:  # the first message of the partition will try again
             log.exception("catch-up of %s[%d] failed", names.match_events, partition)

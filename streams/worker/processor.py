@@ -581,4 +581,4 @@ def _is_behind(state: TieState, event: MatchEvent) -> bool:
     if rules is None or not rules.legs_in_order or leg.leg == 1:
         return False
     earlier = next((other for other in state.legs if other.leg == leg.leg - 1), None)
-    return earlier is None or earlier.status is not Status.FINISHED
+    return earlier is not None and earlier.status is not Status.FINISHED

@@ -7,28 +7,21 @@ from pathlib import Path
 
 import pytest
 
+from streams.providers import flag
+from tests.samples import SAMPLES, sample_files
+
 kloppy = pytest.importorskip("kloppy")
-
-FILES = Path(kloppy.__file__).parent / "tests" / "files"
-
-IMPORTS = {
-    "turkey-italy": ["statsbomb", "--event-data", "statsbomb_3788741_event.json",
-                     "--lineup-data", "statsbomb_3788741_lineup.json"],
-    "barcelona-girona": ["statsbomb", "--event-data", "statsbomb_15986_event.json",
-                         "--lineup-data", "statsbomb_15986_lineup.json"],
-    "hamburg-sandhausen": ["statsperform", "--ma1-data", "statsperform_event_ma1.json",
-                           "--ma3-data", "statsperform_event_ma3.json"],
-    "liverpool-leicester": ["wyscout", "--event-data", "wyscout_events_v2.json"],
-    "juventus-sampdoria": ["wyscout", "--event-data", "wyscout_events_v3.json",
-                           "--data-version", "V3"],
-    "freiburg-gladbach": ["sportec", "--event-data", "sportec_events.xml",
-                          "--meta-data", "sportec_meta.xml"],
-    "kobenhavn-nordsjaelland": ["opta", "--f7-data", "opta_f7.xml", "--f24-data", "opta_f24.xml"],
-}  # fmt: skip
 
 
 def import_args(key: str) -> list[str]:
-    return [str(FILES / arg) if arg.endswith((".json", ".xml")) else arg for arg in IMPORTS[key]]
+    """import.py's arguments for one sample: the provider, each file by its flag, the version."""
+    sample = SAMPLES[key]
+    args = [sample.provider]
+    for option, path in sample_files(key).items():
+        args += [flag(option), str(path)]
+    if sample.data_version is not None:
+        args += ["--data-version", sample.data_version]
+    return args
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +31,7 @@ def imported(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("imported")
     done = {}
-    for key in IMPORTS:
+    for key in SAMPLES:
         path = folder / f"{key}.jsonl"
         done[key] = (path, run_script("import.py", *import_args(key), "-o", str(path)))
     return done
@@ -58,7 +51,7 @@ def replayed(script, path: Path) -> dict:
     return json.loads(done.stdout)["legs"][0]
 
 
-@pytest.mark.parametrize("key", list(IMPORTS))
+@pytest.mark.parametrize("key", list(SAMPLES))
 def test_every_imported_match_replays_without_a_single_error(script, imported, key):
     path, done = imported[key]
     assert done.returncode == 0, done.stderr
@@ -95,10 +88,7 @@ def test_barcelona_girona_replays_as_two_all_with_lenglet_sent_off(script, impor
 def test_hamburg_sandhausen_replays_with_the_score_its_metadata_gives(script, imported):
     from kloppy import statsperform
 
-    metadata = statsperform.load_event(
-        ma1_data=FILES / "statsperform_event_ma1.json",
-        ma3_data=FILES / "statsperform_event_ma3.json",
-    ).metadata
+    metadata = statsperform.load_event(**sample_files("hamburg-sandhausen")).metadata
     match = replayed(script, imported["hamburg-sandhausen"][0])
     assert match["score"] == {
         "Hamburger SV": metadata.score.home,
@@ -160,13 +150,14 @@ def test_a_file_that_cannot_be_parsed_is_named_with_exit_code_2(script, tmp_path
 
 
 def test_files_of_another_provider_are_refused_with_exit_code_2(script):
+    files = sample_files("turkey-italy")
     done = script(
         "import.py",
         "statsbomb",
         "--event-data",
-        str(FILES / "statsbomb_3788741_lineup.json"),
+        str(files["lineup_data"]),
         "--lineup-data",
-        str(FILES / "statsbomb_3788741_event.json"),
+        str(files["event_data"]),
     )
     assert done.returncode == 2
     assert "statsbomb: cannot parse --event-data" in done.stderr

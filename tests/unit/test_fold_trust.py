@@ -179,6 +179,15 @@ def test_a_second_leg_event_before_the_first_leg_ended_is_refused():
     assert "leg 1 has not finished" in str(raised.value)
 
 
+def test_a_tie_followed_from_its_second_leg_is_folded_without_the_first():
+    _, leg2 = leg_feeds()
+    tie = fold(
+        [leg2.scheduled(leg=2), leg2.starts("first_half", 0), leg2.goal("Inter Miami", 35)],
+        new_tie(SEED_TIE),
+    )
+    assert tie.legs[0].score == {"Inter Miami": 1, "LAFC": 0}
+
+
 def test_rules_may_let_the_legs_interleave():
     rules = PRESETS["concacaf-champions-cup-2025"].model_copy(update={"legs_in_order": False})
     leg1, leg2 = leg_feeds()
