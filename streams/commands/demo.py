@@ -1,16 +1,21 @@
-"""The live demo: embedded broker + a real worker + the seed tie fed live + a scoreboard.
+"""The live demo: embedded broker + a real worker + the seed tie fed live + a scoreboard, in
+the terminal and on a web page.
 
 Leg 1 (LAFC 1-0 Inter Miami) is fed at once, leg 2 paced so its 90 minutes take about a
 minute; the scoreboard follows `tie-scores` and `moments` until the final whistle, then the
-final tie state is printed and the worker and broker are stopped.
+final tie state is printed and the web service, the worker and the broker are stopped.
+The web service (`tracker web`) starts beside the worker; its page's URL is printed before
+the match starts (open it in a browser while the demo runs).
 
 Examples:
   python3 scripts/demo.py                  # a live scoreboard (plain lines when piped)
   python3 scripts/demo.py --speed 900      # leg 2 in about six seconds
   python3 scripts/demo.py --port 19092     # when 9092 is taken (a free port is picked anyway)
+  python3 scripts/demo.py --web-port 8000  # the page on http://127.0.0.1:8000 (likewise)
+  python3 scripts/demo.py --no-web         # the terminal only: no web service, no URL
   python3 scripts/demo.py --json | jq .aggregate
 
-The broker and worker logs go to a temporary folder, removed at the end unless --keep-logs
+The broker, worker and web logs go to a temporary folder, removed at the end unless --keep-logs
 (or the demo failed: then it says where they are).
 Exit codes: 0 the tie was told to its end; 2 the demo failed (the reason in one line);
 130 interrupted.
@@ -31,6 +36,7 @@ from streams.commands import command_parser
 from streams.commands.endings import INTERRUPTED, ScriptFailure, failed, run_script, say
 from streams.errors import StreamsError
 from streams.local.broker import DEFAULT_PORT
+from streams.web.server import DEFAULT_PORT as DEFAULT_WEB_PORT
 
 PROG = "demo"
 
@@ -48,6 +54,15 @@ def build_parser(prog: str = "tracker demo") -> argparse.ArgumentParser:
         "--port", type=int, default=DEFAULT_PORT, help="broker port (default %(default)s)"
     )
     parser.add_argument(
+        "--web-port",
+        type=int,
+        default=DEFAULT_WEB_PORT,
+        help="port of the live page on 127.0.0.1; 0 picks a free one (default %(default)s)",
+    )
+    parser.add_argument(
+        "--no-web", action="store_true", help="no web service: the scoreboard in the terminal only"
+    )
+    parser.add_argument(
         "--keep-logs", action="store_true", help="keep the broker and worker logs after the end"
     )
     return parser
@@ -62,10 +77,13 @@ def main(argv: list[str] | None = None, prog: str = "tracker demo") -> int:
     def demo() -> int:
         if args.speed <= 0:
             raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
+        if not 0 <= args.web_port <= 65535:
+            raise ScriptFailure("--web-port must be 0-65535 (0: a free port)")
         try:
             final = play(
                 speed=args.speed,
                 port=args.port,
+                web_port=None if args.no_web else args.web_port,
                 work=work,
                 is_live=sys.stdout.isatty() and not args.json,
                 is_keeping_logs=args.keep_logs,

@@ -142,13 +142,16 @@ def test_a_file_with_bad_lines_is_reported_and_its_good_lines_sent(stack, tmp_pa
     assert "no events of tie 'strict-tie'" in nothing.stderr
 
 
-def test_the_demo_runs_to_the_final_whistle_and_leaves_nothing_behind():
+def test_the_demo_without_web_runs_to_the_final_whistle_with_no_page_and_leaves_nothing_behind():
     port = free_port()
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/demo.py"), "--speed", "900", "--port", str(port)],
+        [sys.executable, str(ROOT / "scripts/demo.py"), "--speed", "900", "--port", str(port),
+         "--no-web"],
         capture_output=True, text=True, timeout=300, cwd=ROOT, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "http://" not in done.stderr + done.stdout
+    assert "live page" not in done.stderr
     assert "Winner: Inter Miami" in done.stdout
     assert "84' Messi (pen.): 3-1, 3-2 on aggregate, Inter Miami through" in done.stdout
     assert is_port_free(port)

@@ -36,6 +36,7 @@ def test_the_demo_on_a_terminal_shows_the_board_then_ends_by_itself_with_the_sum
     assert "(away 0-1)" not in text
     assert "Winner: Inter Miami" in text
     assert re.search(r"demo: done in \d+s", text)
+    assert re.search(r"demo: live page: http://127\.0\.0\.1:\d+/ties/\S+ ", text)
     assert "failed" not in text
     assert not logs_folder(text).exists()
 
@@ -55,3 +56,6 @@ def test_ctrl_c_stops_the_demo_on_a_terminal_in_one_line_and_leaves_nothing_behi
     assert str(folder).startswith(tempfile.gettempdir())
     port = int(re.search(r"127\.0\.0\.1:(\d+)", text).group(1))
     assert is_port_free(port)
+    page = re.search(r"live page: http://127\.0\.0\.1:(\d+)/", text)
+    assert page, text
+    assert is_port_free(int(page.group(1)))
