@@ -11,7 +11,7 @@ import orjson
 
 from streams import codecs
 from streams.codecs import PartitionMark, SlimRecord, TableValue, TieRecord, is_newer, mark_key
-from streams.worker.history import Unrestorable, history_writes, rebuild
+from streams.worker.history import Unrestorable, history_writes, in_memory, rebuild
 from streams.worker.processor import Incoming, Output, Outputs, TieProcessor
 from tracker import MatchEvent, TieState
 
@@ -70,6 +70,7 @@ class MemoryTable:
         for key, chunk in history_writes(self.data.get(tie_id), record, received):
             self._write(key, chunk)
         self._write(tie_id, record)
+        self.data[tie_id] = in_memory(record)
 
     def mark(self, partition: int) -> int | None:
         if partition in self.unreadable:

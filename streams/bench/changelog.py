@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from streams import codecs
 from streams.bench.synthetic import CLUBS, PLAYERS, RATES, MatchFeed
 from streams.codecs import PartitionMark, SlimRecord, TableValue, TieRecord, mark_key
-from streams.worker.history import history_writes, rebuild
+from streams.worker.history import history_writes, in_memory, rebuild
 from streams.worker.processor import Incoming, Output, Outputs, TieProcessor
 from tracker import MatchEvent
 
@@ -73,6 +73,7 @@ class _CountingTable:
         for key, chunk in history_writes(self.data.get(tie_id), record, received):
             self._write(key, chunk)
         self._write(tie_id, record)
+        self.data[tie_id] = in_memory(record)
 
     def mark(self, partition: int) -> int | None:
         value = self.data.get(mark_key(partition))

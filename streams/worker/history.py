@@ -29,6 +29,7 @@ from streams.codecs import (
 from streams.errors import StreamsError
 from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.errors import InvalidEvent
+from tracker.state import Status
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,13 @@ def rebuild(slim: TieRecord, lookup: Callable[[str], object]) -> TieRecord:
     return TieRecord(
         state=state, partition=slim.partition, offset=slim.offset, positions=slim.positions
     )
+
+
+def in_memory(record: TieRecord) -> TieRecord:
+    """What a store keeps of ``record`` once written: a finished tie without the raw events
+    of its legs (they are most of a tie's memory, and a finished tie rarely hears of
+    anything again: a late event or a redelivery rebuilds it from its history first)."""
+    return slimmed(record) if record.state.status is Status.FINISHED else record
 
 
 def slimmed(record: TieRecord) -> SlimRecord:

@@ -18,7 +18,7 @@ from streams.codecs import (
     is_newer,
     mark_key,
 )
-from streams.worker.history import Unrestorable, history_writes, rebuild
+from streams.worker.history import Unrestorable, history_writes, in_memory, rebuild
 from tracker import MatchEvent
 
 TIE_TABLE = "ties"
@@ -105,6 +105,7 @@ class TieStore:
         for key, chunk in history_writes(self.table.get(tie_id), record, received):
             self.table.put(key, chunk, record.partition)
         self.table.put(tie_id, record, record.partition)
+        self.table.data[tie_id] = in_memory(record)  # here only: the changelog has it all
 
     def mark(self, partition: int) -> int | None:
         if partition in self.table.unreadable:

@@ -383,3 +383,15 @@ async def test_a_history_chunk_lost_on_restore_makes_the_partition_be_rebuilt_fr
     assert log.reads[-1] == (0, None)  # from the start, not from the restored mark
     assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
     assert second.store.get(SEED_TIE).state.to_snapshot() == offline(events).to_snapshot()
+
+
+async def test_a_finished_tie_kept_slim_still_knows_a_redelivered_event_from_a_forged_one():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    processor, table, broker = worker(log)
+    await live(processor, log, events)
+    assert isinstance(table.data[SEED_TIE], SlimRecord)  # finished: its events left memory
+    forged = events[4].model_copy(update={"scorer": "Lionel Messi"})
+    await deliver(processor, log.append_events([events[4], forged]))
+    assert [m["reason"] for m in broker.on("dead-letters")] == ["conflicting_duplicate"]
+    assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
