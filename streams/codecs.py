@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,56 +98,112 @@ def mark_key(partition: int) -> str:
     return f"\x00folded-through\x00{partition}"
 
 
-TableValue = TieRecord | PartitionMark
+class SlimRecord(TieRecord):
+    """A record as the changelog holds it since schema version 3: the state without the raw
+    events of its legs (their timelines, held events and refusals are empty). It is never
+    folded: the store rebuilds the full state from the tie's history chunks first
+    (`streams.worker.history`)."""
 
 
-class _EventJsonCache:
-    """Each event's JSON, made once: a tie record carries every event of its legs, so
-    serializing them afresh on every update would cost O(events) each time. Keyed by object
-    identity, holding the event so the identity cannot be reused while cached."""
-
-    def __init__(self, limit: int = 200_000) -> None:
-        self.limit = limit
-        self.entries: dict[int, tuple[MatchEvent, bytes]] = {}
-
-    def __call__(self, event: MatchEvent) -> bytes:
-        hit = self.entries.get(id(event))
-        if hit is not None and hit[0] is event:
-            return hit[1]
-        data = event.__pydantic_serializer__.to_json(event)
-        if len(self.entries) >= self.limit:
-            for key in list(itertools.islice(self.entries, self.limit // 10)):
-                del self.entries[key]
-        self.entries[id(event)] = (event, data)
-        return data
+class InlineRecord(TieRecord):
+    """A record of schema version 1 or 2: the full state, every event of its legs inline.
+    Its history is in no chunk, so the first write after it starts the chunks with a
+    snapshot of it."""
 
 
-_event_json = _EventJsonCache()
+@dataclass(frozen=True)
+class HistoryChunk:
+    """Part of a tie's history, under :func:`chunk_key`: events the tie received, each
+    written once and never rewritten (``{"events": [...]}``), or a snapshot of the full
+    record the history starts from (``{"snapshot": <schema 2 record>}``). Kept as its bytes;
+    read only when a tie is rebuilt."""
+
+    raw: bytes
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.raw.startswith(_SNAPSHOT_PREFIX)
+
+    def events(self) -> list[MatchEvent]:
+        """The events of an events chunk, upcast to the current schema."""
+        return [event_from_dict(data) for data in orjson.loads(self.raw)["events"]]
+
+    def snapshot(self) -> TieRecord:
+        """The record a snapshot chunk holds, with every event of its legs."""
+        return decode_record(self.raw[len(_SNAPSHOT_PREFIX) : -1])
+
+
+_EVENTS_PREFIX = b'{"events":['
+_SNAPSHOT_PREFIX = b'{"snapshot":'
+#: An events chunk is cut before it passes this size (a run under a backlog can hold
+#: thousands of events of one tie); one event is at most :data:`MAX_EVENT_BYTES`.
+CHUNK_BYTES = MAX_RECORD_BYTES // 2
+
+
+def chunk_key(tie_id: str, first: int) -> str:
+    """The table key of the chunk of ``tie_id``'s history that starts with its event number
+    ``first`` (0-based, in the order the tie received them: its version before it)."""
+    return f"\x00ev\x00{tie_id}\x00{first}"
+
+
+def event_chunks(events: Sequence[MatchEvent], first: int) -> list[tuple[int, HistoryChunk]]:
+    """``events`` (the tie's numbers ``first``, ``first + 1``...) as chunks of at most
+    :data:`CHUNK_BYTES`, each with the number of its first event."""
+    chunks: list[tuple[int, HistoryChunk]] = []
+    pending: list[bytes] = []
+    size = 0
+    start = first
+    for number, event in enumerate(events, start=first):
+        data = event.model_dump_json(exclude_none=True).encode()
+        if pending and size + len(data) > CHUNK_BYTES:
+            chunks.append((start, HistoryChunk(_EVENTS_PREFIX + b",".join(pending) + b"]}")))
+            pending, size, start = [], 0, number
+        pending.append(data)
+        size += len(data) + 1
+    if pending:
+        chunks.append((start, HistoryChunk(_EVENTS_PREFIX + b",".join(pending) + b"]}")))
+    return chunks
+
+
+def snapshot_chunk(record: TieRecord) -> HistoryChunk:
+    return HistoryChunk(_SNAPSHOT_PREFIX + encode_full_record(record) + b"}")
 
 
 def _leg_private(leg: MatchState) -> bytes:
-    """What the public JSON leaves out of a leg: its events (from the cache) and refusals."""
+    """What the public JSON leaves out of a leg: its events and refusals."""
     return b'{"timeline":[%s],"held":[%s],"refused":%s}' % (
-        b",".join(map(_event_json, leg.timeline)),
-        b",".join(map(_event_json, leg.held)),
+        b",".join(event.__pydantic_serializer__.to_json(event) for event in leg.timeline),
+        b",".join(event.__pydantic_serializer__.to_json(event) for event in leg.held),
         orjson.dumps([refusal.model_dump() for refusal in leg.refused]),
     )
 
 
-#: Version 2 added per-match positions, held events and refusals; version 1 records (no
-#: ``schema_version``) kept each leg's events under ``timelines``.
-RECORD_SCHEMA_VERSION = 2
+#: Version 3 left the raw events out (they are in the tie's history chunks, each written
+#: once); version 2 added per-match positions, held events and refusals; version 1 records
+#: (no ``schema_version``) kept each leg's events under ``timelines``.
+RECORD_SCHEMA_VERSION = 3
 
 
 def encode_record(record: TieRecord) -> bytes:
-    """The record as JSON: the public state, then each leg's events from cached JSON."""
+    """The record as the changelog holds it: the public state and the source positions,
+    without the raw events (a size that follows the tie's public state, not its events)."""
+    return b'{"schema_version":%d,"partition":%d,"offset":%d,"positions":%s,"state":%s}' % (
+        RECORD_SCHEMA_VERSION,
+        record.partition,
+        record.offset,
+        orjson.dumps(record.positions),
+        record.state.to_json().encode(),
+    )
+
+
+def encode_full_record(record: TieRecord) -> bytes:
+    """The record with every event of its legs inline (schema version 2): a snapshot."""
     private = b",".join(
         orjson.dumps(leg.match_id) + b":" + _leg_private(leg) for leg in record.state.legs
     )
     return (
-        b'{"schema_version":%d,"partition":%d,"offset":%d,"positions":%s,"state":%s,"legs":{%s}}'
+        b'{"schema_version":2,"partition":%d,"offset":%d,"positions":%s,"state":%s,"legs":{%s}}'
         % (
-            RECORD_SCHEMA_VERSION,
             record.partition,
             record.offset,
             orjson.dumps(record.positions),
@@ -168,41 +224,54 @@ def _record_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def decode_record(raw: bytes) -> TieRecord:
-    """A table record of any schema version; the events in it are upcast too."""
+    """A table record of any schema version: a :class:`SlimRecord` from version 3, an
+    :class:`InlineRecord` (its events upcast) from versions 1 and 2."""
     data = orjson.loads(raw)
-    if data.pop("schema_version", 1) == 1:
+    version = data.pop("schema_version", 1)
+    if version == RECORD_SCHEMA_VERSION:
+        return SlimRecord.model_validate(data)
+    if version == 1:
         data = _record_v1_to_v2(data)
+    elif version != 2:
+        raise ValueError(f"tie record schema version {version!r} is newer than this code")
     private = data.pop("legs")
     for leg in data["state"]["legs"]:
         events = private[leg["match_id"]]
         for name in ("timeline", "held"):
             events[name] = [upcast_event(event) for event in events[name]]
         leg.update(events)
-    return TieRecord.model_validate(data)
+    return InlineRecord.model_validate(data)
+
+
+TableValue = TieRecord | PartitionMark | HistoryChunk
 
 
 def encode_table_value(value: TableValue) -> bytes:
     if isinstance(value, PartitionMark):
         return orjson.dumps({"mark": value.model_dump()})
+    if isinstance(value, HistoryChunk):
+        return value.raw
     return encode_record(value)
 
 
 def decode_table_value(raw: bytes) -> TableValue:
     if raw.startswith(b'{"mark":'):
         return PartitionMark.model_validate(orjson.loads(raw)["mark"])
+    if raw.startswith((_EVENTS_PREFIX, _SNAPSHOT_PREFIX)):
+        return HistoryChunk(raw)
     return decode_record(raw)
 
 
 def is_newer(value: TableValue, than: TableValue | None) -> bool:
     """Whether a changelog value should replace the one a table holds: ties by version,
-    marks by offset. A paused worker that wrote after it lost its partitions cannot take a
-    restored table back."""
-    if than is None or type(value) is not type(than):
-        return True
-    if isinstance(value, PartitionMark):
+    marks by offset, a history chunk always (its key is written again only by a worker that
+    folded the same events again after a crash). A paused worker that wrote after it lost
+    its partitions cannot take a restored table back."""
+    if isinstance(value, TieRecord) and isinstance(than, TieRecord):
+        return value.state.version >= than.state.version
+    if isinstance(value, PartitionMark) and isinstance(than, PartitionMark):
         return value.offset >= than.offset
-    assert isinstance(than, TieRecord)
-    return value.state.version >= than.state.version
+    return True
 
 
 @dataclass(frozen=True)
@@ -218,7 +287,7 @@ class TieRecordCodec(codecs.Codec):
     unreadable record comes back as :class:`UnreadableValue` for the table to act on."""
 
     def _dumps(self, obj: Any) -> bytes:
-        assert isinstance(obj, TieRecord | PartitionMark)
+        assert isinstance(obj, TieRecord | PartitionMark | HistoryChunk)
         return encode_table_value(obj)
 
     def _loads(self, s: bytes) -> Any:

@@ -30,6 +30,7 @@ from typing import NamedTuple, Protocol
 
 from streams import codecs
 from streams.codecs import TieRecord
+from streams.worker.history import Unrestorable
 from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.errors import ConflictingDuplicate, InvalidEvent, UnknownMatch
 from tracker.events import MatchScheduled
@@ -80,11 +81,18 @@ class EventLog(Protocol):
 
 
 class Store(Protocol):
-    """The tie table: records by tie id, and each partition's folded-through mark."""
+    """The tie table: records by tie id, each tie's history, and each partition's
+    folded-through mark."""
 
-    def get(self, tie_id: str) -> TieRecord | None: ...
+    def get(self, tie_id: str) -> TieRecord | None:
+        """The full record (timelines included); raises :class:`Unrestorable` (and forgets
+        the record) when a restored one cannot be rebuilt from its history."""
+        ...
 
-    def put(self, record: TieRecord) -> None: ...
+    def put(self, record: TieRecord, received: Sequence[MatchEvent]) -> None:
+        """Store ``record``, whose tie ``received`` these events since the stored record,
+        in order (each is written to the tie's history once)."""
+        ...
 
     def mark(self, partition: int) -> int | None: ...
 
@@ -127,6 +135,8 @@ class _Run:
     matches: dict[str, str] = field(default_factory=dict)  # match_id -> tie_id
     told: list[Output] = field(default_factory=list)  # moments and dead letters, in order
     accepted: dict[str, list[Incoming]] = field(default_factory=dict)  # by tie, in order
+    #: Every event each tie received in the run (healed or accepted), in order.
+    received: dict[str, list[MatchEvent]] = field(default_factory=dict)
 
 
 @dataclass
@@ -160,7 +170,11 @@ class TieProcessor:
         """Fold everything of ``partition`` the table lacks, from its mark (or from where
         this worker got to) to the end of the log now; returns how many messages were read."""
         async with self._lock:
-            return await self._catch_up(topic, partition, generation)
+            while True:
+                try:
+                    return await self._catch_up(topic, partition, generation)
+                except Unrestorable as error:
+                    self._rebuild_partition(error)
 
     async def handle(self, messages: Sequence[Incoming]) -> None:
         """Fold messages as the agent received them, a run per partition."""
@@ -170,7 +184,7 @@ class TieProcessor:
                 by_partition.setdefault(message.partition, []).append(message)
             for partition, run in by_partition.items():
                 try:
-                    await self._handle_partition(run)
+                    await self._handle_partition_or_rebuild(run)
                 except Fenced:
                     log.warning(
                         "partition %d is no longer ours (generation %d): dropped offsets %d-%d "
@@ -199,6 +213,22 @@ class TieProcessor:
                 )
 
     # -- runs ------------------------------------------------------------------------------
+
+    async def _handle_partition_or_rebuild(self, messages: list[Incoming]) -> None:
+        while True:
+            try:
+                return await self._handle_partition(messages)
+            except Unrestorable as error:
+                self._rebuild_partition(error)
+
+    def _rebuild_partition(self, error: Unrestorable) -> None:
+        """A restored tie could not be rebuilt from its history (the store forgot it and
+        marked the partition unreadable): nothing of the run was published or stored, and
+        the partition is caught up from the start of the log, which writes the tie again.
+        Each time one more record is forgotten, so this ends."""
+        log.error("%s: catching partition %d up from the start of the log", error, error.partition)
+        self.expected.pop(error.partition, None)
+        self._caught_up_from.pop(error.partition, None)
 
     async def _handle_partition(self, messages: list[Incoming]) -> None:
         first = messages[0]
@@ -280,8 +310,8 @@ class TieProcessor:
             await self._send(run, outputs)
         elif not await self.owner.confirm(run.partition, run.generation):
             raise Fenced(run.partition)
-        for record in run.records.values():
-            self.store.put(record)
+        for tie_id, record in run.records.items():
+            self.store.put(record, run.received.get(tie_id, ()))
         self.expected[run.partition] = run.end
         self._maybe_mark(run)
 
@@ -319,11 +349,15 @@ class TieProcessor:
         kept = record_after(fits)
         if kept is None or kept is stored:
             run.records.pop(tie_id, None)
+            run.received.pop(tie_id, None)
         else:
             run.records[tie_id] = kept
+            received = run.received[tie_id] = []
             before = stored.state if stored is not None else new_tie(tie_id)
             for event in events[:fits]:
                 after = evolve(before, event)
+                if after is not before:
+                    received.append(event)
                 self._told_moments(run, before, after, event)
                 before = after
         detail = (
@@ -429,6 +463,7 @@ class TieProcessor:
         after = new.state
         run.records[after.tie_id] = new
         run.accepted.setdefault(after.tie_id, []).append(message)
+        run.received.setdefault(after.tie_id, []).append(event)
         run.touched.add(after.tie_id)
         run.matches[event.match_id] = after.tie_id
         self._told_moments(run, before, after, event)
@@ -518,6 +553,7 @@ class TieProcessor:
                     continue  # dead-lettered when it was handled
                 if after is not state:
                     found += 1
+                    run.received.setdefault(event.tie_id, []).append(earlier)
                     self._told_moments(run, state, after, earlier)
                     run.matches[earlier.match_id] = after.tie_id
                     state = after

@@ -3,7 +3,7 @@ changelog topic."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import faust
@@ -11,12 +11,15 @@ import faust
 from streams.codecs import (
     TIE_RECORD_CODEC,
     PartitionMark,
+    SlimRecord,
     TableValue,
     TieRecord,
     UnreadableValue,
     is_newer,
     mark_key,
 )
+from streams.worker.history import Unrestorable, history_writes, in_memory, rebuild
+from tracker import MatchEvent
 
 TIE_TABLE = "ties"
 
@@ -65,26 +68,44 @@ class TieTable(faust.Table[str, Any]):
                 )
                 self.unreadable.add(partition)
                 continue
-            if isinstance(value, TieRecord | PartitionMark):
-                current = self.data.get(event.key)
-                if current is not None and not is_newer(value, current):
-                    continue
+            current = self.data.get(event.key)
+            if current is not None and not is_newer(value, current):
+                continue
             newest.append(event)
         super().apply_changelog_batch(newest)
 
 
 class TieStore:
-    """What the processor needs of the table: ties by id, marks by partition."""
+    """What the processor needs of the table: ties by id (with their history), marks by
+    partition."""
 
     def __init__(self, table: TieTable) -> None:
         self.table = table
 
     def get(self, tie_id: str) -> TieRecord | None:
+        """The tie's full record: a slim one (restored) is rebuilt from its history first;
+        one that cannot be raises :class:`Unrestorable`, its partition marked unreadable."""
         value = self.table.get(tie_id)
+        if isinstance(value, SlimRecord):
+            try:
+                value = rebuild(value, self.table.get)
+            except Unrestorable as error:
+                self.table.log.error(
+                    "%s; partition %d is rebuilt from match-events", error, error.partition
+                )
+                self.table.unreadable.add(error.partition)
+                del self.table.data[tie_id]  # here only: the rebuild writes it again
+                raise
+            self.table.data[tie_id] = value  # here only: the changelog has it
         return value if isinstance(value, TieRecord) else None
 
-    def put(self, record: TieRecord) -> None:
-        self.table.put(record.state.tie_id, record, record.partition)
+    def put(self, record: TieRecord, received: Sequence[MatchEvent]) -> None:
+        """``record``, after the chunks of the events the tie ``received`` since the table's."""
+        tie_id = record.state.tie_id
+        for key, chunk in history_writes(self.table.get(tie_id), record, received):
+            self.table.put(key, chunk, record.partition)
+        self.table.put(tie_id, record, record.partition)
+        self.table.data[tie_id] = in_memory(record)  # here only: the changelog has it all
 
     def mark(self, partition: int) -> int | None:
         if partition in self.table.unreadable:
@@ -123,8 +144,9 @@ def tie_table(app: faust.App, partitions: int) -> TieTable:
         partitions=partitions,
         key_type=str,
         changelog_topic=changelog,
-        help="Tie state (TieRecord: state + folded source positions) by tie_id, and each "
-        "partition's folded-through mark.",
+        help="Tie records (the state without raw events + folded source positions) by "
+        "tie_id, each tie's history (its events in append-only chunks) and each partition's "
+        "folded-through mark.",
     )
     app.tables.add(table)
     table.key_serializer = "raw"

@@ -10,8 +10,8 @@ import hashlib
 import orjson
 import pytest
 
-from streams.codecs import MAX_EVENT_BYTES, MAX_RECORD_BYTES, encode_record
-from tests.builders import MatchFeed
+from streams.codecs import MAX_EVENT_BYTES, MAX_RECORD_BYTES, SlimRecord, encode_record
+from tests.builders import MatchFeed, leg_feeds
 from tests.doubles import Group, MemoryBroker, MemoryLog, worker
 from tests.seed import SEED_FILES, SEED_TIE, load_events
 from tracker import MatchEvent, TieState, evolve, fold, new_tie
@@ -273,14 +273,125 @@ async def test_bad_input_of_every_kind_is_dead_lettered_with_its_reason_and_a_bo
 
 
 async def test_no_valid_input_can_grow_a_tie_past_the_record_limit():
+    """The record holds the public state, which grows with the goals that stand (the raw
+    events are in the tie's history, in chunks each under the limit)."""
     feed = MatchFeed("marathon", "marathon-m", "Inter Miami", "LAFC")
-    names = {"player_off": "A" * 100, "player_on": "B" * 100}
+    names = {"scorer": "A" * 100, "assist": "B" * 100}
     events = [feed.scheduled(rules="league"), feed.starts("first_half", 0)]
-    events += [feed.event("substitution_made", 10, team="LAFC", **names) for _ in range(4000)]
+    events += [feed.goal("LAFC", 10, **names) for _ in range(4000)]
     log = MemoryLog()
     processor, table, broker = worker(log)
-    await deliver(processor, log.append_events(events))
+    await processor.handle(log.append_events(events))
     stored = table.get("marathon")
     assert stored is not None and len(encode_record(stored)) <= MAX_RECORD_BYTES
     refused = [m for m in broker.on("dead-letters") if m["reason"] == "tie_too_large"]
     assert refused and len(refused) + stored.state.version == len(events)
+    assert all(len(value) <= MAX_RECORD_BYTES for _, value in table.changelog)
+    restored = table.restored().get("marathon")
+    assert restored is not None and restored.state == stored.state
+
+
+# -- the changelog: each event once, in the tie's history ---------------------------------
+
+
+def history(table) -> list[tuple[str, list[str]]]:
+    """The history chunks written, in order: key and the ids of the events in it."""
+    return [
+        (key, [e["event_id"] for e in orjson.loads(value)["events"]])
+        for key, value in table.changelog
+        if key.startswith("\x00ev\x00")
+    ]
+
+
+async def test_a_live_feed_writes_each_event_once_in_one_chunk_per_run_and_no_event_twice():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    processor, table, _ = worker(log)
+    await live(processor, log, events)
+    chunks = history(table)
+    assert [ids for _, ids in chunks] == [[e.event_id] for e in events]
+    assert [key for key, _ in chunks] == [
+        f"\x00ev\x00{SEED_TIE}\x00{n}" for n in range(len(events))
+    ]
+    records = [value for key, value in table.changelog if key == SEED_TIE]
+    assert len(records) == len(events)
+    assert not any(b'"timeline"' in record or b'"held"' in record for record in records)
+
+
+async def test_a_backlog_writes_one_chunk_per_tie_and_run_with_both_legs_in_arrival_order():
+    events = interleaved_seed_tie()
+    log = MemoryLog()
+    processor, table, _ = worker(log)
+    await processor.handle(log.append_events(events[:10]))
+    await processor.handle(log.append_events(events[10:]))
+    assert history(table) == [
+        (f"\x00ev\x00{SEED_TIE}\x000", [e.event_id for e in events[:10]]),
+        (f"\x00ev\x00{SEED_TIE}\x0010", [e.event_id for e in events[10:]]),
+    ]
+
+
+async def test_a_restored_tie_is_rebuilt_from_its_history_as_the_offline_fold():
+    events = interleaved_seed_tie()
+    log = MemoryLog()
+    processor, table, _ = worker(log)
+    await live(processor, log, events[:9])
+    await processor.handle(log.append_events(events[9:]))
+    restored = table.restored()
+    assert isinstance(restored.data[SEED_TIE], SlimRecord)
+    rebuilt = restored.get(SEED_TIE)
+    assert rebuilt is not None
+    assert rebuilt.state.to_snapshot() == offline(events).to_snapshot()
+    assert rebuilt == table.get(SEED_TIE)
+
+
+async def test_corrections_after_a_restore_are_folded_into_the_rebuilt_history():
+    """Leg 1 with a hole (seq 3 arrives late) and a goal the feed later retracts: after a
+    restart the worker has only the slim record and the history, and both corrections
+    still re-fold the match as the offline fold does."""
+    one, _ = leg_feeds()
+    events = [
+        one.scheduled(leg=1, rules="league"),
+        one.starts("first_half", 0),
+        one.goal("LAFC", 10, scorer="Denis Bouanga"),
+        one.goal("Inter Miami", 30, scorer="Lionel Messi"),  # seq 3: arrives last
+        one.goal("Inter Miami", 40, scorer="Luis Suárez"),
+        one.ends("first_half", 45),
+    ]
+    retraction = one.event("event_retracted", 46, retracted_event_id=events[2].event_id)
+    late, order = events[3], [*events[:3], *events[4:]]
+    log = MemoryLog()
+    first, table, _ = worker(log)
+    await live(first, log, order)
+    assert first.store.get(SEED_TIE).state.complete is False
+    second, _, broker = worker(log, table.restored())
+    await second.catch_up("match-events", 0, generation=0)
+    await live(second, log, [retraction, late])
+    final = broker.latest()[SEED_TIE]
+    assert final.to_json() == offline([*order, retraction, late]).to_json()
+    assert final.complete and final.legs[0].score == {"LAFC": 0, "Inter Miami": 2}
+
+
+async def test_a_history_chunk_lost_on_restore_makes_the_partition_be_rebuilt_from_the_log():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    first, table, _ = worker(log)
+    await live(first, log, events[:-1])
+    lost = next(i for i, (key, _) in enumerate(table.changelog) if key.endswith("\x005"))
+    second, _, broker = worker(log, table.restored(skip=[lost]))
+    await second.catch_up("match-events", 0, generation=0)
+    await live(second, log, events[-1:])  # the tie is touched: its history has a hole
+    assert log.reads[-1] == (0, None)  # from the start, not from the restored mark
+    assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
+    assert second.store.get(SEED_TIE).state.to_snapshot() == offline(events).to_snapshot()
+
+
+async def test_a_finished_tie_kept_slim_still_knows_a_redelivered_event_from_a_forged_one():
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    processor, table, broker = worker(log)
+    await live(processor, log, events)
+    assert isinstance(table.data[SEED_TIE], SlimRecord)  # finished: its events left memory
+    forged = events[4].model_copy(update={"scorer": "Lionel Messi"})
+    await deliver(processor, log.append_events([events[4], forged]))
+    assert [m["reason"] for m in broker.on("dead-letters")] == ["conflicting_duplicate"]
+    assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()

@@ -1,6 +1,7 @@
 """The log outlives the code: events and table records written before schema versions
 (frozen in tests/fixtures/schema-v1) still parse, upcast and fold to the same result, though
-version 2 changed a field of the goal event."""
+version 2 changed a field of the goal event; table records of version 2 (frozen in
+tests/fixtures/schema-v2, every event inline) still restore and fold on."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.codecs import TieRecord, decode_record, encode_record
-from tracker import InvalidEvent, TieState, fold, new_tie, parse_event
+from streams import codecs
+from streams.codecs import InlineRecord, TieRecord, decode_record, encode_record
+from streams.worker.history import history_writes, rebuild
+from tests.doubles import Group, MemoryLog, MemoryTable, worker
+from tracker import InvalidEvent, TieState, evolve, fold, new_tie, parse_event
 from tracker.events import BodyPart, GoalKind, GoalScored, event_json_schema
 from tracker.upcasting import EVENT_SCHEMA_VERSION, upcast_event
 
 V1 = Path(__file__).resolve().parents[1] / "fixtures" / "schema-v1"
+V2 = Path(__file__).resolve().parents[1] / "fixtures" / "schema-v2"
 TIES = ["seed", "uefa-extra-time-shootout"]
 
 
@@ -54,9 +59,48 @@ def test_a_version_1_table_record_is_read_with_its_events_upcast(name):
     assert [e for leg in record.state.legs for e in leg.timeline] == sorted(
         events, key=lambda e: (e.match_id, e.seq)
     )
-    assert decode_record(encode_record(record)) == record  # rewritten as version 2
-    assert orjson.loads(encode_record(record))["schema_version"] == 2
     assert fold(events, record.state) is record.state  # redelivered: all duplicates
+    # Written again (version 3, no events in it), its history starts with a snapshot of it.
+    assert orjson.loads(encode_record(record))["schema_version"] == 3
+    history = dict(history_writes(record, TieRecord(**dict(record)), []))
+    rebuilt = rebuild(decode_record(encode_record(record)), history.get)
+    assert rebuilt.state.to_snapshot() == record.state.to_snapshot()
+
+
+@pytest.mark.parametrize("name", TIES)
+def test_a_version_2_record_is_read_with_every_event_inline(name):
+    record = decode_record((V2 / f"{name}.record.json").read_bytes())
+    assert isinstance(record, InlineRecord)
+    events = v1_events(name)[: record.state.version]
+    received = [e for leg in record.state.legs for e in (*leg.timeline, *leg.held)]
+    assert {e.event_id for e in received} <= {e.event_id for e in v1_events(name)}
+    assert len(received) == record.state.version
+    if name != "seed":
+        assert record.state.to_json() == fold(events, new_tie(record.state.tie_id)).to_json()
+
+
+async def test_a_version_2_changelog_restores_folds_on_and_restores_again_from_its_history():
+    """A worker of this code restores a table its predecessor wrote (schema 2), folds the
+    rest of the tie on top of it, and a third worker restores what the second wrote: the
+    record without events plus a history that starts with a snapshot of the old record."""
+    raw = (V2 / "seed.record.json").read_bytes()
+    old = decode_record(raw)
+    events = v1_events("seed")
+    leg2 = [e for e in events if e.match_id.endswith("leg2")]
+    order = [*events[:7], leg2[0], leg2[2], leg2[1], *leg2[3:]]  # as the record saw them
+    log = MemoryLog()
+    for event in order:
+        log.append(codecs.encode_event(event), event.tie_id.encode(), partition=3)
+    restored = MemoryTable(changelog=[(old.state.tie_id, raw.strip())]).restored()
+    second, table, broker = worker(log, restored, group=Group(partitions={3}))
+    await second.catch_up("match-events", 3, generation=0)
+    expected = fold(order, new_tie(old.state.tie_id))
+    assert broker.latest()[old.state.tie_id].to_json() == expected.to_json()
+    assert any(key.endswith("\x000") and value.startswith(b'{"snapshot":')
+               for key, value in table.changelog)  # fmt: skip
+    third = table.restored()
+    again = third.get(old.state.tie_id)
+    assert again is not None and again.state.to_snapshot() == expected.to_snapshot()
 
 
 def test_version_2_says_a_header_is_an_open_play_goal_with_the_head():
@@ -100,9 +144,16 @@ def test_the_generated_json_schema_shows_the_version():
     assert "header" not in schema["$defs"]["GoalKind"]["enum"]
 
 
-def test_a_record_keeps_its_held_events_and_refusals_through_the_codec(seed_events):
+def test_a_record_and_its_history_keep_its_held_events_through_the_codec(seed_events):
     early = [e for e in seed_events if e.match_id.endswith("leg2")]
-    tie = fold([*seed_events[:7], early[0], early[2]], new_tie(early[0].tie_id))
+    received = [*seed_events[:7], early[0], early[2]]
+    tie = fold(received, new_tie(early[0].tie_id))
     assert tie.legs[1].held  # leg 2's goal came before its kick-off
     record = TieRecord(state=tie, partition=1, offset=9, positions={early[0].match_id: 8})
-    assert decode_record(encode_record(record)).state.to_snapshot() == tie.to_snapshot()
+    history = {
+        key: codecs.decode_table_value(codecs.encode_table_value(chunk))
+        for key, chunk in history_writes(None, record, received)
+    }
+    rebuilt = rebuild(decode_record(encode_record(record)), history.get)
+    assert rebuilt.state.to_snapshot() == tie.to_snapshot()
+    assert evolve(rebuilt.state, early[2]) is rebuilt.state  # still known: a duplicate

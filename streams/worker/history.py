@@ -1,0 +1,123 @@
+"""A tie's history in the tie table: every event the tie received, written once to the
+changelog in append-only chunks, and the full state rebuilt from them when only a slim
+record is at hand (after a restore, or once a finished tie was slimmed to save memory).
+
+The record (`streams.codecs.encode_record`) holds the derived state without the raw events,
+so its size follows the tie's public state; the events of a run go to one new chunk per
+tie (`streams.codecs.chunk_key`: the tie id and the number of the chunk's first event in the
+order the tie received them). A tie's ``version`` counts the events it received, so the
+chunks of a record of version V hold events 0 .. V-1, and re-folding them in that order
+gives the state back (the fold is deterministic): it is checked against the record before
+it is trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from streams.codecs import (
+    HistoryChunk,
+    InlineRecord,
+    SlimRecord,
+    TableValue,
+    TieRecord,
+    chunk_key,
+    event_chunks,
+    snapshot_chunk,
+)
+from streams.errors import StreamsError
+from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
+from tracker.errors import InvalidEvent
+from tracker.state import Status
+
+log = logging.getLogger(__name__)
+
+
+class Unrestorable(StreamsError):
+    """A tie's history in the table does not give back its record (a chunk lost or damaged,
+    or a fold that changed since it was written): the partition is rebuilt from the log."""
+
+    def __init__(self, record: TieRecord, why: str) -> None:
+        self.tie_id = record.state.tie_id
+        self.partition = record.partition
+        super().__init__(
+            f"tie {self.tie_id!r} (partition {self.partition}, version "
+            f"{record.state.version}) cannot be rebuilt from its history: {why}"
+        )
+
+
+def history_writes(
+    previous: TableValue | None, record: TieRecord, received: Sequence[MatchEvent]
+) -> list[tuple[str, HistoryChunk]]:
+    """The chunks to write before ``record``: ``received`` are the events the tie received
+    since ``previous`` (the record the table held), in order."""
+    tie_id = record.state.tie_id
+    writes: list[tuple[str, HistoryChunk]] = []
+    if isinstance(previous, InlineRecord):  # schema 2: its events are in no chunk yet
+        writes.append((chunk_key(tie_id, 0), snapshot_chunk(previous)))
+    start = previous.state.version if isinstance(previous, TieRecord) else 0
+    if start + len(received) != record.state.version:
+        # Not a bug we know of; a snapshot keeps the history whole whatever happened.
+        log.warning(
+            "tie %s: %d events since version %d do not make version %d; writing a snapshot",
+            tie_id,
+            len(received),
+            start,
+            record.state.version,
+        )
+        return [(chunk_key(tie_id, 0), snapshot_chunk(record))]
+    writes += [(chunk_key(tie_id, first), chunk) for first, chunk in event_chunks(received, start)]
+    return writes
+
+
+def rebuild(slim: TieRecord, lookup: Callable[[str], object]) -> TieRecord:
+    """The full record of ``slim`` from its history chunks (``lookup`` reads the table);
+    raises :class:`Unrestorable` unless the re-fold equals ``slim`` (version and public
+    state)."""
+    tie_id, version = slim.state.tie_id, slim.state.version
+    state: TieState = new_tie(tie_id)
+    received = 0
+    while received < version:
+        chunk = lookup(chunk_key(tie_id, received))
+        if not isinstance(chunk, HistoryChunk):
+            raise Unrestorable(slim, f"no chunk starts at event {received}")
+        try:
+            if chunk.is_snapshot:
+                if received != 0:
+                    raise Unrestorable(slim, f"a snapshot at event {received}")
+                state = chunk.snapshot().state
+                received = state.version
+                continue
+            events = chunk.events()
+            for event in events:
+                state = evolve(state, event)
+        except (RuleViolation, InvalidEvent, ValueError) as error:
+            raise Unrestorable(slim, f"chunk at event {received}: {error}") from None
+        received += len(events)
+    if state.version != version or state.to_json() != slim.state.to_json():
+        raise Unrestorable(slim, f"its events fold to another state (version {state.version})")
+    return TieRecord(
+        state=state, partition=slim.partition, offset=slim.offset, positions=slim.positions
+    )
+
+
+def in_memory(record: TieRecord) -> TieRecord:
+    """What a store keeps of ``record`` once written: a finished tie without the raw events
+    of its legs (they are most of a tie's memory, and a finished tie rarely hears of
+    anything again: a late event or a redelivery rebuilds it from its history first)."""
+    return slimmed(record) if record.state.status is Status.FINISHED else record
+
+
+def slimmed(record: TieRecord) -> SlimRecord:
+    """``record`` without the raw events of its legs: what the changelog holds of it."""
+    legs = tuple(
+        leg.model_copy(update={"timeline": (), "held": (), "refused": (), "event_ids": frozenset()})
+        for leg in record.state.legs
+    )
+    return SlimRecord(
+        state=record.state.model_copy(update={"legs": legs}),
+        partition=record.partition,
+        offset=record.offset,
+        positions=record.positions,
+    )
