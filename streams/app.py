@@ -11,16 +11,17 @@ from streams.worker.tables import changelog_topic_name
 from streams.worker.transport import TrackerApp
 
 
-def create_app(settings: Settings) -> TrackerApp:
+def create_app(settings: Settings, *, autodiscover: bool = True) -> TrackerApp:
     """The Faust app with the product's settings: fast group joins on small brokers,
-    at-least-once processing (the fold is idempotent), raw bytes on the wire."""
+    at-least-once processing (the fold is idempotent), raw bytes on the wire. Without
+    ``autodiscover`` it has none of the worker's agents (the benchmark's bare agent)."""
     Path(settings.datadir).parent.mkdir(parents=True, exist_ok=True)
     app = TrackerApp(
         settings.app_id,
         broker=settings.broker,
         store=settings.store,
         datadir=settings.datadir,
-        autodiscover=["streams.worker.agents"],
+        autodiscover=["streams.worker.agents"] if autodiscover else False,
         origin="streams",
         topic_partitions=settings.partitions,
         topic_allow_declare=True,
@@ -51,7 +52,10 @@ def create_app(settings: Settings) -> TrackerApp:
         # Fetch any message a producer may send (up to its own 1-8 MiB limits), so even an
         # oversized one reaches the processor and ends in dead-letters, never stalls.
         consumer_max_fetch_size=MAX_FETCH_BYTES,
-        producer_linger=0.002,
+        # No linger: a run's outputs are sent in one burst before the sender runs, so they
+        # share batches anyway, and the processor awaits each partition's publish in turn,
+        # so every millisecond of linger was paid once per partition of a run.
+        producer_linger=0.0,
     )
     app.topic_layout = {
         **TopicNames(settings.topic_prefix).layout(settings.partitions),

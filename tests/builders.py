@@ -26,6 +26,6 @@ def moments_told(events: Sequence[MatchEvent]) -> list[Moment]:
     states = list(accumulate(events, evolve, initial=new_tie(events[0].tie_id)))
     return [
         moment
-        for before, after, event in zip(states, states[1:], events, strict=True)
+        for before, after, event in zip(states[:-1], states[1:], events, strict=True)
         for moment in moments(before, after, event)
     ]

@@ -1,7 +1,9 @@
 """The Faust side of the worker: `match-events` in, through the processor, updates out.
 
-The agent only hands messages to the processor's inbox; the processor folds whatever has
-arrived as one run (`streams.worker.processor`). Rebalances drive the ownership lease and the
+The transport hands `match-events` messages straight to the processor's inbox (a sink, see
+`streams.worker.transport.register_sink`: no Faust `Stream` per event); the agent only
+subscribes the worker to the topic. The processor folds whatever has arrived as one run
+(`streams.worker.processor`). Rebalances drive the ownership lease and the
 catch-up that runs before any message of a newly assigned partition is folded.
 """
 
@@ -17,6 +19,7 @@ from streams.kafka.log import KafkaEventLog
 from streams.topics import TopicNames
 from streams.worker.processor import Fenced, Incoming, Output, Outputs, TieProcessor
 from streams.worker.tables import TieStore, tie_table
+from streams.worker.transport import Sink, register_sink
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +56,44 @@ processor = TieProcessor(
 )
 
 
+def _incoming(message: Any) -> Incoming:
+    return Incoming(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        generation=message.generation_id,
+    )
+
+
+class _Inbox(Sink):
+    """`match-events` messages, in partition order, into the processor's inbox."""
+
+    def offer(self, message: Any) -> bool:
+        if inbox.full():
+            return False
+        inbox.put_nowait(_incoming(message))
+        return True
+
+    async def put(self, message: Any) -> None:
+        await inbox.put(_incoming(message))
+
+
+register_sink(app, names.match_events, _Inbox())
+
+
 @app.agent(match_events, concurrency=1)
 async def fold_match_events(stream: Any) -> None:
-    """Each message, in partition order, to the processor (concurrency 1: Faust #606)."""
+    """Subscribes the worker to `match-events` (partitions, commits; concurrency 1: Faust
+    #606). Its messages reach the inbox through the transport's sink, not this stream; the
+    loop below only runs if the sink is not installed, and says so once."""
+    warned = False
     async for event in stream.events():
-        message = event.message
-        await inbox.put(
-            Incoming(
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-                value=message.value,
-                generation=message.generation_id,
-            )
-        )
+        if not warned:
+            log.warning("match-events reached the agent's stream: the sink is not installed")
+            warned = True
+        await inbox.put(_incoming(event.message))
 
 
 async def run_processor() -> None:

@@ -66,6 +66,18 @@ async def test_the_seed_tie_ends_byte_identical_to_the_offline_fold(space, worke
     ]
 
 
+async def test_match_events_reach_the_processor_from_the_transport_not_through_a_faust_stream(
+    space, worker
+):
+    events = load_events(*SEED_FILES)
+    expected = offline(events)
+    await feed(space, events)
+    scores = await read_until(space, space.topics.tie_scores, finished(expected))
+    assert latest_states(scores)[SEED_TIE].to_json() == expected[SEED_TIE].to_json()
+    # The agent's own stream loop says so the first time a message reaches it.
+    assert "reached the agent's stream" not in worker.log()
+
+
 def interleavable(events: list[MatchEvent]) -> list[MatchEvent]:
     """The seed tie under rules that let a feed interleave the legs' events."""
     rules = PRESETS["concacaf-champions-cup-2025"].model_copy(update={"legs_in_order": False})
