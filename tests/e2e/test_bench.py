@@ -10,6 +10,7 @@ import pytest
 from rich.console import Console
 
 from streams.bench.report import GOALS, Report, table
+from tests.e2e.conftest import run_script
 
 pytestmark = pytest.mark.broker
 
@@ -21,8 +22,8 @@ SUMMARY_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def quick_report(script):
-    done = script("bench.py", "--quick", "--json", timeout=900)
+def quick_report():
+    done = run_script("bench.py", "--quick", "--json", timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
