@@ -8,9 +8,11 @@ service's fan-out: 1,000 live-stream (SSE) clients on one tie fed at 10 events/s
 shows its goal and whether it was met; --json gives every figure, the summary the goals
 judge, and the goals. Starts an embedded broker unless --broker is given.
 
-How long (2 cores, while other work ran; a faster worker makes both shorter):
-  --quick  TIMING_QUICK   (100-tie backlog, 1,000 live ties, 5,000 finished ties)
-  full     TIMING_FULL   (1,000-tie backlog, 10,000 live ties, 100,000 finished ties)
+How long, measured on 2 cores shared with other work (load average 2-15), with a worker
+folding 500-3,000 events/s; a faster worker makes both much shorter:
+  --quick  4-6 minutes  (100-tie backlog, 1,000 live ties, 5,000 finished ties)
+  full     30 minutes   (1,000-tie backlog, 10,000 live ties, 100,000 finished ties; those
+                        800,000 events took 25 of the 30 minutes)
 
 Examples:
   python3 scripts/bench.py --quick
