@@ -1,13 +1,21 @@
-"""Measure the pipeline against the raw-client ceiling, side by side in one run.
+"""Measure the pipeline against the raw-client ceiling and its goals, in one run.
 
-Fold rate in process; an aiokafka passthrough (the ceiling); the Faust pipeline with one and
-two workers; latency at a steady live rate over many ties, with the worker's memory; a
-season replayed from the log; and the web service's fan-out: 1,000 live-stream (SSE) clients
-on one tie fed at 10 events/s, from event produced to the update received by every client
-(`sse_fanout_p99_ms` in --json). Starts an embedded broker unless --broker is given.
+Fold rate in process; an aiokafka passthrough (the ceiling); the Faust pipeline on a backlog
+with one worker, then two on the same backlog (wall clock, and CPU seconds per 1,000 events
+summed over the workers, from /proc); latency at a steady live rate over many ties; the
+memory of one worker holding many finished ties; a season replayed from the log; and the web
+service's fan-out: 1,000 live-stream (SSE) clients on one tie fed at 10 events/s. Each row
+shows its goal and whether it was met; --json gives every figure, the summary the goals
+judge, and the goals. Starts an embedded broker unless --broker is given.
+
+How long, measured on 2 cores shared with other work (load average 2-15), with a worker
+folding 500-3,000 events/s; a faster worker makes both much shorter:
+  --quick  3-6 minutes  (100-tie backlog, 1,000 live ties, 5,000 finished ties)
+  full     30 minutes   (1,000-tie backlog, 10,000 live ties, 100,000 finished ties; those
+                        800,000 events took 25 of the 30 minutes)
 
 Examples:
-  python3 scripts/bench.py --quick            # about a minute
+  python3 scripts/bench.py --quick
   python3 scripts/bench.py --json > bench.json
   python3 scripts/bench.py --broker kafka://127.0.0.1:9092
 
@@ -19,12 +27,14 @@ Exit codes: 0 measured; 2 usage or broker errors, or a measurement failed; 130 i
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from streams.bench.measurements import BenchSize, Report, run_all, settings, table
+from streams.bench.measurements import BenchSize, run_all
+from streams.bench.report import Report, settings, table
 from streams.commands import command_parser
 from streams.commands.endings import DONE, INTERRUPTED, failed, run_script, say
 from streams.errors import StreamsError
@@ -36,7 +46,7 @@ PROG = "bench"
 
 def main(argv: list[str] | None = None, prog: str = "tracker bench") -> int:
     parser = command_parser(prog, __doc__)
-    parser.add_argument("--quick", action="store_true", help="a small run (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="a small run (see above)")
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     parser.add_argument("--broker", help="a Kafka bootstrap URL (default: an embedded broker)")
     args = parser.parse_args(argv)
@@ -44,6 +54,7 @@ def main(argv: list[str] | None = None, prog: str = "tracker bench") -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
 
     def measure() -> int:
+        load = os.getloadavg()
         broker = None if args.broker else EmbeddedBroker(log_path=log_dir / "tansu.log")
         try:
             if broker is None:
@@ -58,7 +69,7 @@ def main(argv: list[str] | None = None, prog: str = "tracker bench") -> int:
         finally:
             if broker is not None:
                 broker.stop()
-        report = Report(settings(size, url, "quick" if args.quick else "full"), figures)
+        report = Report(settings(size, url, "quick" if args.quick else "full", load), figures)
         if args.json:
             sys.stdout.buffer.write(report.to_json() + b"\n")
         else:

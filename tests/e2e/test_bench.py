@@ -1,27 +1,42 @@
-"""bench.py --quick runs every measurement and reports them in the documented shape (no timed
-assertions: the figures are for the notes, not for CI)."""
+"""bench.py --quick runs every measurement and reports them in the documented shape, each
+goal with its figure (no timed assertions: the figures are for the notes, not for CI)."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from rich.console import Console
+
+from streams.bench.report import GOALS, Report, table
+from tests.e2e.conftest import run_script
 
 pytestmark = pytest.mark.broker
 
+SUMMARY_KEYS = {
+    "pipeline_vs_raw", "latency_p99_ms", "replay_events_per_s", "fold_events_per_s",
+    "two_workers_cpu_efficiency", "two_workers_wall_ratio", "rss_mib_100k_ties",
+    "faust_bare_events_per_s", "changelog_bytes_dense_match", "sse_fanout_p99_ms",
+}  # fmt: skip
 
-def test_the_quick_benchmark_reports_every_figure_and_its_settings(script):
-    done = script("bench.py", "--quick", "--json", timeout=400)
+
+@pytest.fixture(scope="module")
+def quick_report():
+    done = run_script("bench.py", "--quick", "--json", timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout)
-    settings, figures = report["settings"], report["figures"]
+    return json.loads(done.stdout)
+
+
+def test_the_quick_benchmark_reports_every_figure_and_its_settings(quick_report):
+    settings, figures = quick_report["settings"], quick_report["figures"]
     assert settings["mode"] == "quick"
     assert {"faust-streaming", "aiokafka", "pydantic"} <= set(settings["versions"])
     assert settings["size"]["partitions"] >= 8
+    assert len(settings["load_average_at_start"]) == len(settings["load_average_at_end"]) == 3
     for section in ("fold", "raw_client", "pipeline", "pipeline_two_workers", "replay"):
         assert figures[section]["events"] > 0
         assert figures[section]["events_per_s"] > 0
-    assert figures["pipeline_two_workers"]["workers"] == 2
     latency = figures["latency"]
     assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
     assert latency["worker_rss_mib"] > 0
@@ -30,7 +45,61 @@ def test_the_quick_benchmark_reports_every_figure_and_its_settings(script):
     assert fanout["updates_to_every_client"] == fanout["events"] > 0
     to_all = fanout["produced_to_every_client"]
     assert 0 < to_all["p50_ms"] <= to_all["p99_ms"] <= to_all["max_ms"]
-    assert set(figures["summary"]) == {
-        "fold_events_per_s", "pipeline_vs_raw", "latency_p99_ms", "replay_events_per_s",
-        "worker_rss_mib_10k_ties", "two_workers_vs_one", "sse_fanout_p99_ms",
-    }  # fmt: skip
+    assert set(figures["summary"]) == SUMMARY_KEYS
+
+
+def test_one_and_two_workers_consume_the_same_backlog_and_their_cpu_is_counted(quick_report):
+    one, two = quick_report["figures"]["pipeline"], quick_report["figures"]["pipeline_two_workers"]
+    assert (one["workers"], two["workers"]) == (1, 2)
+    assert (one["events"], one["ties"]) == (two["events"], two["ties"])
+    for run in (one, two):
+        assert len(run["cpu_s_per_worker"]) == run["workers"]
+        assert all(cpu > 0 for cpu in run["cpu_s_per_worker"])
+        assert 0 < run["cpu_s"] < run["cpu_s_with_start_up"]
+        assert run["cpu_s_per_1k_events"] == pytest.approx(run["cpu_s"] * 1000 / run["events"])
+    summary = quick_report["figures"]["summary"]
+    efficiency = one["cpu_s_per_1k_events"] / two["cpu_s_per_1k_events"]
+    assert summary["two_workers_cpu_efficiency"] == pytest.approx(efficiency)
+
+
+def test_the_quick_memory_figure_is_measured_on_fewer_ties_and_says_it_is_extrapolated(
+    quick_report,
+):
+    size, memory = quick_report["settings"]["size"], quick_report["figures"]["memory"]
+    assert memory["ties"] == size["memory_ties"] < 100_000
+    assert memory["events"] == memory["ties"] * memory["events_per_tie"]
+    assert memory["is_extrapolated"]
+    assert 0 < memory["rss_before_mib"] < memory["rss_mib"] <= memory["peak_rss_mib"]
+    assert memory["rss_mib_100k_ties"] > memory["rss_mib"]
+    rows = _table_text(quick_report)
+    assert f"{size['memory_ties']:,} finished ties" in rows
+    assert "extrapolated linearly to 100,000" in rows
+
+
+def test_every_goal_is_judged_or_said_to_be_not_measured(quick_report):
+    summary = quick_report["figures"]["summary"]
+    goals = {goal["key"]: goal for goal in quick_report["goals"]}
+    assert set(goals) == {goal.key for goal in GOALS} <= set(summary)
+    for key, goal in goals.items():
+        assert goal["value"] == summary[key]
+        assert goal["is_met"] is None if summary[key] is None else goal["is_met"] in (True, False)
+    rows = {cells[2]: cells for cells in _table_rows(quick_report) if cells[2]}
+    assert set(rows) == {str(goal) for goal in GOALS}
+    for goal in GOALS:
+        measure, figure, _, met = rows[str(goal)]
+        if summary[goal.key] is None:
+            assert (figure, met) == ("not measured", "-"), measure
+        else:
+            assert met == ("met" if goal.is_met(summary[goal.key]) else "MISSED"), measure
+
+
+def _table_rows(report: dict) -> list[list[str]]:
+    """The rich table's rows as their cells' text (a wide console, so nothing wraps)."""
+    console = Console(file=io.StringIO(), width=500, record=True)
+    console.print(table(Report(report["settings"], report["figures"])))
+    lines = console.export_text().splitlines()
+    return [[cell.strip() for cell in line.split("│")[1:-1]] for line in lines if "│" in line]
+
+
+def _table_text(report: dict) -> str:
+    return "\n".join(" | ".join(cells) for cells in _table_rows(report))
