@@ -20,6 +20,8 @@ from typing import Any
 import aiohttp
 import orjson
 
+from streams.bench.bare import faust_bare
+from streams.bench.changelog import changelog_bytes_dense_match
 from streams.bench.synthetic import CLUBS, PLAYERS, MatchFeed, generate_ties
 from streams.bench.usage import cpu_seconds, memory_mib
 from streams.codecs import decode_event, encode_event
@@ -52,10 +54,17 @@ class BenchSize:
     fanout_clients: int = 1_000
     fanout_rate: int = 10
     fanout_events: int = 100
+    #: Small events a bare agent iterates over (the framework's own ceiling).
+    bare_events: int = 200_000
+    #: Events of the one dense match whose changelog bytes are counted.
+    dense_events: int = 3_000
 
     @classmethod
     def quick(cls) -> BenchSize:
-        return cls(100, 100, 1_000, 500, 4.0, 38, 5_000, fanout_clients=100, fanout_events=30)
+        return cls(
+            100, 100, 1_000, 500, 4.0, 38, 5_000,
+            fanout_clients=100, fanout_events=30, bare_events=50_000,
+        )  # fmt: skip
 
     @classmethod
     def full(cls) -> BenchSize:
@@ -595,13 +604,22 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
         f"fan-out: {size.fanout_clients:,} live-stream clients of the web service on one tie",
         measure_fanout(broker, size, log_dir, seed=6),
     )
-    # --- Measured in other modules, wired in here by the lead. Until a measurement is called
-    # here its figure stays None, and the report says "not measured" (never a made-up
-    # number): streams/bench/bare.py -> figures["faust_bare"] and faust_bare_events_per_s;
-    # streams/bench/changelog.py -> figures["changelog"] and changelog_bytes_dense_match.
-    faust_bare_events_per_s: float | None = None
-    changelog_bytes_dense_match: int | None = None
-    # ---
+    bare = await step(
+        "faust_bare",
+        f"bare Faust agent on the worker's transport, iterating {size.bare_events:,} events",
+        faust_bare(bootstrap, events=size.bare_events, partitions=size.partitions, mode="sink"),
+    )
+
+    async def changelog() -> dict[str, int]:
+        # Live: one event per run, the worst case (every run writes the tie's record).
+        written = await asyncio.to_thread(changelog_bytes_dense_match, size.dense_events)
+        return {"events": size.dense_events, "bytes": written}
+
+    dense = await step(
+        "changelog",
+        f"changelog bytes of one dense {size.dense_events:,}-event match, one event per run",
+        changelog(),
+    )
     figures["summary"] = {
         "pipeline_vs_raw": one["events_per_s"] / raw["events_per_s"],
         "latency_p99_ms": latency["p99_ms"],
@@ -610,8 +628,8 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
         "two_workers_cpu_efficiency": one["cpu_s_per_1k_events"] / two["cpu_s_per_1k_events"],
         "two_workers_wall_ratio": two["events_per_s"] / one["events_per_s"],
         "rss_mib_100k_ties": memory["rss_mib_100k_ties"],
-        "faust_bare_events_per_s": faust_bare_events_per_s,
-        "changelog_bytes_dense_match": changelog_bytes_dense_match,
+        "faust_bare_events_per_s": bare["events_per_s"],
+        "changelog_bytes_dense_match": dense["bytes"],
         "sse_fanout_p99_ms": fanout["produced_to_every_client"]["p99_ms"],
     }
     figures["step_seconds"] = steps

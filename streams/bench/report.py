@@ -135,9 +135,10 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
         (memory_label, f"{summary['rss_mib_100k_ties']:,.0f} MiB (measured "
          f"{memory['rss_mib']:,.0f}; {memory['rss_before_mib']:,.0f} before)",
          "rss_mib_100k_ties"),
-        ("bare Faust agent, iterate only",
-         _amount(summary["faust_bare_events_per_s"], " ev/s"), "faust_bare_events_per_s"),
-        ("changelog bytes, one dense 3,000-event match",
+        ("bare Faust agent, iterate only (the worker's transport: match-events to a sink)",
+         _amount(summary["faust_bare_events_per_s"], " ev/s")
+         + _bare_detail(figures.get("faust_bare")), "faust_bare_events_per_s"),
+        ("changelog bytes, one dense 3,000-event match, one event per run (live)",
          _amount(summary["changelog_bytes_dense_match"], " B"), "changelog_bytes_dense_match"),
         (f"web fan-out, {fanout['clients']:,} SSE clients at {fanout['rate']} ev/s: produced "
          "to every client, p99", f"{to_all['p99_ms']:,.1f} ms (p50 {to_all['p50_ms']:,.1f})",
@@ -145,6 +146,15 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
         ("  of which tie-scores to every client, p50 / p99",
          f"{service['p50_ms']:,.1f} / {service['p99_ms']:,.1f} ms", None),
     ]  # fmt: skip
+
+
+def _bare_detail(bare: dict[str, Any] | None) -> str:
+    if not bare or bare.get("events_per_cpu_s") is None:
+        return ""
+    return (
+        f" ({bare['events_per_cpu_s']:,.0f} ev/CPU-s, "
+        f"{bare['loop_iterations_per_event']:.3f} loop turns/ev)"
+    )
 
 
 def _amount(value: float | None, unit: str) -> str:
