@@ -56,16 +56,15 @@ from tracker.state import (
 )
 
 SHOOTOUT_ROUNDS = 5
-# Events whose clock is not the match's. A tuple, not `A | B`: this runs for every event,
-# and a union would be built again at each call (measured: 0.2 µs of the fold's ~35).
-_CLOCKLESS = (MatchScheduled, EventRetracted)
+# Events whose clock is not the match's, tested by type (see `tracker.events` on why).
+_CLOCKLESS: frozenset[type] = frozenset({MatchScheduled, EventRetracted})
 
 
 def effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChanges:
     """The fields ``event`` changes in ``match`` (rules checked before anything changes)."""
     changes = _effect(match, event, rules)
     if (
-        not isinstance(event, _CLOCKLESS)
+        type(event) not in _CLOCKLESS
         and event.minute is not None
         and (event.minute, event.added_minute) != (match.minute, match.added_minute)
     ):

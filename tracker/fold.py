@@ -56,42 +56,51 @@ def evolve(tie: TieState, event: MatchEvent) -> TieState:
         raise WrongTie.for_event(event, "tie_id", detail)
     leg = tie.leg_for_match(event.match_id)
     if leg is None:
-        if not isinstance(event, MatchScheduled):
+        if type(event) is not MatchScheduled:  # type, not isinstance: see tracker.events
             detail = f"match not scheduled in tie {tie.tie_id!r}"
             raise UnknownMatch.for_event(event, "match_id", detail)
         _check_id_is_new(tie, event)
-        return _with_leg(tie, _first_schedule(tie, event), event)
-    assert tie.rules is not None  # a tie with a leg has rules
+        return _with_leg(tie, None, _first_schedule(tie, event), event)
+    rules = tie.rules
+    assert rules is not None  # a tie with a leg has rules
     if _is_duplicate(tie, leg, event):
         return tie
-    _check_leg_order(tie, leg, event, tie.rules)
-    return _with_leg(tie, _accept(leg, event, tie.rules), event)
+    _check_leg_order(tie, leg, event, rules)
+    return _with_leg(tie, leg, _accept(leg, event, rules), event)
 
 
 # -- the tie around its legs -------------------------------------------------------------
 
 
 # Events that cannot change who goes through: the tie's derived fields are kept as they are.
-_STANDING_UNCHANGED = (
-    OffsideCalled,
-    PenaltyAwarded,
-    PenaltyMissed,
-    SaveMade,
-    CardShown,
-    SubstitutionMade,
-    VarReviewStarted,
+# Tested by type (see tracker.events on why).
+_STANDING_UNCHANGED: frozenset[type] = frozenset(
+    {
+        OffsideCalled,
+        PenaltyAwarded,
+        PenaltyMissed,
+        SaveMade,
+        CardShown,
+        SubstitutionMade,
+        VarReviewStarted,
+    }
 )
 
 
-def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
-    legs = tuple(
-        sorted(
-            (*(old for old in tie.legs if old.match_id != leg.match_id), leg),
-            key=lambda m: m.leg,
-        )
-    )
+def _leg_number(match: MatchState) -> int:
+    return match.leg
+
+
+def _with_leg(
+    tie: TieState, old: MatchState | None, leg: MatchState, event: MatchEvent
+) -> TieState:
+    """``tie`` with ``leg`` in place of ``old`` (a leg of ``tie``), or added (``old`` None)."""
+    if old is None:
+        legs = tuple(sorted((*tie.legs, leg), key=_leg_number))
+    else:
+        legs = tuple(leg if other is old else other for other in tie.legs)
     complete = all(match.complete for match in legs)
-    if isinstance(event, _STANDING_UNCHANGED) and leg.cancelled == _old_cancelled(tie, leg):
+    if old is not None and type(event) in _STANDING_UNCHANGED and leg.cancelled == old.cancelled:
         return changed(tie, {"legs": legs, "complete": complete, "version": tie.version + 1})
     first = legs[0]
     teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
@@ -121,11 +130,6 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
             "version": tie.version + 1,
         },
     )
-
-
-def _old_cancelled(tie: TieState, leg: MatchState) -> tuple[str, ...]:
-    old = tie.leg_for_match(leg.match_id)
-    return old.cancelled if old is not None else ()
 
 
 def _rules_of(leg: MatchState) -> TieRules:
@@ -216,7 +220,7 @@ def _is_duplicate(tie: TieState, leg: MatchState, event: MatchEvent) -> bool:
 def _check_leg_order(tie: TieState, leg: MatchState, event: MatchEvent, rules: TieRules) -> None:
     """Legs are played one after the other: nothing happens in leg 2 while leg 1 is under
     way. A tie followed from its second leg on (leg 1 never scheduled here) is let be."""
-    if leg.leg == 1 or not rules.legs_in_order or isinstance(event, MatchScheduled):
+    if leg.leg == 1 or not rules.legs_in_order or type(event) is MatchScheduled:
         return
     before = next((other for other in tie.legs if other.leg == leg.leg - 1), None)
     if before is not None and before.status is not Status.FINISHED:
