@@ -19,19 +19,12 @@ from tracker.errors import (
     WrongTie,
 )
 from tracker.events import (
-    CardShown,
     EventRetracted,
     GoalDisallowed,
     GoalScored,
     MatchEvent,
     MatchScheduled,
-    OffsideCalled,
-    PenaltyAwarded,
-    PenaltyMissed,
     PeriodStarted,
-    SaveMade,
-    SubstitutionMade,
-    VarReviewStarted,
     cancelled_event_id,
 )
 from tracker.rules import TieRules
@@ -72,19 +65,16 @@ def evolve(tie: TieState, event: MatchEvent) -> TieState:
 # -- the tie around its legs -------------------------------------------------------------
 
 
-# Events that cannot change who goes through: the tie's derived fields are kept as they are.
-# Tested by type (see tracker.events on why).
-_STANDING_UNCHANGED: frozenset[type] = frozenset(
-    {
-        OffsideCalled,
-        PenaltyAwarded,
-        PenaltyMissed,
-        SaveMade,
-        CardShown,
-        SubstitutionMade,
-        VarReviewStarted,
-    }
-)
+def _reads_the_same(old: MatchState, new: MatchState) -> bool:
+    """Whether the tie's standing reads the same from ``new`` as from ``old``: it reads only
+    these fields of a leg, and the fold keeps an unchanged field as the same object."""
+    return (
+        new.score is old.score
+        and new.goals is old.goals
+        and new.status is old.status
+        and new.period is old.period
+        and new.shootout is old.shootout
+    )
 
 
 def _leg_number(match: MatchState) -> int:
@@ -95,12 +85,18 @@ def _with_leg(
     tie: TieState, old: MatchState | None, leg: MatchState, event: MatchEvent
 ) -> TieState:
     """``tie`` with ``leg`` in place of ``old`` (a leg of ``tie``), or added (``old`` None)."""
+    # Written out for the usual case, an existing leg changed: this runs for every event.
     if old is None:
         legs = tuple(sorted((*tie.legs, leg), key=_leg_number))
+    elif tie.legs[0] is old:
+        legs = (leg, *tie.legs[1:])
     else:
-        legs = tuple(leg if other is old else other for other in tie.legs)
-    complete = all(match.complete for match in legs)
-    if old is not None and type(event) in _STANDING_UNCHANGED and leg.cancelled == old.cancelled:
+        legs = (tie.legs[0], leg)  # a tie has two legs at most
+    if old is not None and leg.complete == old.complete:
+        complete = tie.complete
+    else:
+        complete = all(match.complete for match in legs)
+    if old is not None and _reads_the_same(old, leg):
         return changed(tie, {"legs": legs, "complete": complete, "version": tie.version + 1})
     first = legs[0]
     teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
@@ -194,8 +190,9 @@ def _out_of_order(leg: MatchState, event: MatchEvent) -> OutOfOrderEvent:
 
 def _check_id_is_new(tie: TieState, event: MatchEvent) -> None:
     for other in tie.legs:
-        seen = other.received(event.event_id) if other.has_event(event.event_id) else None
-        if seen is not None:
+        if other.has_event(event.event_id):
+            seen = other.received(event.event_id)
+            assert seen is not None  # has_event indexes exactly the received events
             raise _conflict(event, seen)
 
 
@@ -209,6 +206,8 @@ def _is_duplicate(tie: TieState, leg: MatchState, event: MatchEvent) -> bool:
             return True
         raise _conflict(event, seen)
     _check_id_is_new(tie, event)
+    if event.seq > leg.last_seq:  # the usual case, decided without a call
+        return False
     applied = leg.event_at_seq(event.seq)
     if applied is None:
         return False
@@ -222,10 +221,10 @@ def _check_leg_order(tie: TieState, leg: MatchState, event: MatchEvent, rules: T
     way. A tie followed from its second leg on (leg 1 never scheduled here) is let be."""
     if leg.leg == 1 or not rules.legs_in_order or type(event) is MatchScheduled:
         return
-    before = next((other for other in tie.legs if other.leg == leg.leg - 1), None)
-    if before is not None and before.status is not Status.FINISHED:
-        detail = f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} has not finished"
-        raise LegOutOfOrder.for_event(event, "match_id", detail)
+    for before in tie.legs:
+        if before.leg == leg.leg - 1 and before.status is not Status.FINISHED:
+            detail = f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} has not finished"
+            raise LegOutOfOrder.for_event(event, "match_id", detail)
 
 
 def _in_gap(leg: MatchState, seq: int) -> bool:

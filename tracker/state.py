@@ -56,7 +56,13 @@ class _Frozen(BaseModel):
         the fold builds only valid values, so nothing is re-validated."""
         new = object.__new__(type(self))
         _set_dict(new, {**self.__dict__, **changes})
-        _set_fields_set(new, self.__pydantic_fields_set__ | changes.keys())
+        # A new set of fields set only when one is set for the first time, else shared: a
+        # frozen model never adds to it, pydantic copies it before changing it (model_copy),
+        # and building it each copy was 0.7 µs of ~2.5.
+        fields_set = self.__pydantic_fields_set__
+        if not fields_set.issuperset(changes):
+            fields_set = fields_set | changes.keys()
+        _set_fields_set(new, fields_set)
         _set_extra(new, None)
         _set_private(new, None)
         return new
