@@ -190,18 +190,18 @@ def _out_of_order(leg: MatchState, event: MatchEvent) -> OutOfOrderEvent:
 
 def _check_id_is_new(tie: TieState, event: MatchEvent) -> None:
     for other in tie.legs:
-        if other.has_event(event.event_id):
+        if event.event_id in other.event_ids:
             seen = other.received(event.event_id)
-            assert seen is not None  # has_event indexes exactly the received events
+            assert seen is not None  # event_ids indexes exactly the received events
             raise _conflict(event, seen)
 
 
 def _is_duplicate(tie: TieState, leg: MatchState, event: MatchEvent) -> bool:
     """True for an event already received (same id, or same seq with the same content);
     the same id with other content is a conflicting duplicate, whichever came first."""
-    if leg.has_event(event.event_id):
+    if event.event_id in leg.event_ids:
         seen = leg.received(event.event_id)
-        assert seen is not None  # has_event indexes exactly the received events
+        assert seen is not None  # event_ids indexes exactly the received events
         if seen.model_dump() == event.model_dump():
             return True
         raise _conflict(event, seen)
