@@ -10,10 +10,11 @@ from typing import Any
 
 import orjson
 from faust.serializers import codecs
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tracker import MatchEvent, MatchState, TieState, event_from_dict
 from tracker.errors import InvalidEvent
+from tracker.events import EVENT_ADAPTER
 from tracker.moments import Moment
 from tracker.upcasting import upcast_event
 
@@ -35,12 +36,27 @@ class MessageTooLarge(InvalidEvent):
         self.size = size
 
 
+#: pydantic's own validator of the event union, called without `TypeAdapter.validate_json`'s
+#: Python wrapper (its keyword handling was 1.5k of the 27k instructions a decode takes).
+_validate_event_json = EVENT_ADAPTER.validator.validate_json
+
+
 def decode_event(raw: bytes | None) -> MatchEvent:
     """One event from its wire bytes; :class:`InvalidEvent` names what was wrong."""
     if raw is None:
         raise InvalidEvent("(message)", "empty message (no value)")
     if len(raw) > MAX_EVENT_BYTES:
         raise MessageTooLarge(len(raw))
+    # Fast path: pydantic validates current events straight from the bytes (measured 5.9 µs
+    # an event, against 10.9 through orjson and a dict). An old schema version, or anything
+    # it refuses, takes the path below, which upcasts or names what is wrong.
+    try:
+        event: MatchEvent = _validate_event_json(raw)
+    except ValidationError:
+        pass
+    else:
+        if "schema_version" in event.__pydantic_fields_set__:  # model_fields_set, less a call
+            return event
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:

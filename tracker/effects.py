@@ -56,16 +56,15 @@ from tracker.state import (
 )
 
 SHOOTOUT_ROUNDS = 5
-# Events whose clock is not the match's. A tuple, not `A | B`: this runs for every event,
-# and a union would be built again at each call (measured: 0.2 µs of the fold's ~35).
-_CLOCKLESS = (MatchScheduled, EventRetracted)
+# Events whose clock is not the match's, tested by type (see `tracker.events` on why).
+_CLOCKLESS: frozenset[type] = frozenset({MatchScheduled, EventRetracted})
 
 
 def effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChanges:
     """The fields ``event`` changes in ``match`` (rules checked before anything changes)."""
     changes = _effect(match, event, rules)
     if (
-        not isinstance(event, _CLOCKLESS)
+        type(event) not in _CLOCKLESS
         and event.minute is not None
         and (event.minute, event.added_minute) != (match.minute, match.added_minute)
     ):
@@ -75,33 +74,10 @@ def effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChange
 
 
 def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChanges:
+    # Each case tests the event's class and a miss costs (see `tracker.events`), so the kinds
+    # a match has most of come first: in the benchmark's generated matches substitutions are
+    # 26% of the events, saves 22%, offsides 12%, cards 12%, goals 8%, period changes 12%.
     match event:
-        case MatchScheduled():
-            return _reschedule(match, event)
-        case PeriodStarted():
-            return _start_period(match, event, rules)
-        case PeriodEnded():
-            return _end_period(match, event)
-        case MatchEnded():
-            _require_started(match, event)
-            _require_shootout_decided(match, event)
-            return {"status": Status.FINISHED, "is_period_running": False}
-        case GoalScored():
-            return _score_goal(match, event)
-        case GoalDisallowed():
-            return _count_play(match, event, lambda s: {"disallowed_goals": s.disallowed_goals + 1})
-        case OffsideCalled():
-            return _count_play(match, event, lambda s: {"offsides": s.offsides + 1})
-        case PenaltyAwarded():
-            return _count_play(
-                match, event, lambda s: {"penalties_awarded": s.penalties_awarded + 1}
-            )
-        case PenaltyMissed():
-            return _count_play(match, event, lambda s: {"penalties_missed": s.penalties_missed + 1})
-        case SaveMade():
-            return _make_save(match, event)
-        case CardShown():
-            return _show_card(match, event)
         case SubstitutionMade():
             _require_team(match, event, event.team)
             _require_started(match, event)
@@ -110,6 +86,34 @@ def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChang
                 match.stats, event.team, lambda s: {"substitutions": s.substitutions + 1}
             )
             return {"stats": stats}
+        case SaveMade():
+            return _make_save(match, event)
+        case OffsideCalled():
+            return _count_play(match, event, lambda s: {"offsides": s.offsides + 1})
+        case CardShown():
+            return _show_card(match, event)
+        case GoalScored():
+            return _score_goal(match, event)
+        case PeriodStarted():
+            return _start_period(match, event, rules)
+        case PeriodEnded():
+            return _end_period(match, event)
+        case MatchScheduled():
+            return _reschedule(match, event)
+        case MatchEnded():
+            _require_started(match, event)
+            _require_shootout_decided(match, event)
+            return {"status": Status.FINISHED, "is_period_running": False}
+        case PenaltyAwarded():
+            return _count_play(
+                match, event, lambda s: {"penalties_awarded": s.penalties_awarded + 1}
+            )
+        case PenaltyMissed():
+            return _count_play(match, event, lambda s: {"penalties_missed": s.penalties_missed + 1})
+        case GoalDisallowed():
+            return _count_play(match, event, lambda s: {"disallowed_goals": s.disallowed_goals + 1})
+        case ShootoutKickTaken():
+            return _take_kick(match, event)
         case VarReviewStarted():
             _require_started(match, event)
             review = VarReview(
@@ -121,8 +125,6 @@ def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChang
             return {"var_reviews": (*match.var_reviews, review)}
         case VarReviewDecided():
             return _decide_var(match, event)
-        case ShootoutKickTaken():
-            return _take_kick(match, event)
         case EventRetracted():
             return {}
         case _:
@@ -134,7 +136,9 @@ _Count = Callable[[TeamStats], StatsChanges]
 
 def _counted(stats: dict[str, TeamStats], team: str, count: _Count) -> dict[str, TeamStats]:
     """``stats`` with ``team``'s counters changed as ``count`` says (teams keep their order)."""
-    return {name: changed(old, count(old)) if name == team else old for name, old in stats.items()}
+    counted = dict(stats)
+    counted[team] = changed(stats[team], count(stats[team]))
+    return counted
 
 
 def _count_play(

@@ -19,19 +19,12 @@ from tracker.errors import (
     WrongTie,
 )
 from tracker.events import (
-    CardShown,
     EventRetracted,
     GoalDisallowed,
     GoalScored,
     MatchEvent,
     MatchScheduled,
-    OffsideCalled,
-    PenaltyAwarded,
-    PenaltyMissed,
     PeriodStarted,
-    SaveMade,
-    SubstitutionMade,
-    VarReviewStarted,
     cancelled_event_id,
 )
 from tracker.rules import TieRules
@@ -56,42 +49,54 @@ def evolve(tie: TieState, event: MatchEvent) -> TieState:
         raise WrongTie.for_event(event, "tie_id", detail)
     leg = tie.leg_for_match(event.match_id)
     if leg is None:
-        if not isinstance(event, MatchScheduled):
+        if type(event) is not MatchScheduled:  # type, not isinstance: see tracker.events
             detail = f"match not scheduled in tie {tie.tie_id!r}"
             raise UnknownMatch.for_event(event, "match_id", detail)
         _check_id_is_new(tie, event)
-        return _with_leg(tie, _first_schedule(tie, event), event)
-    assert tie.rules is not None  # a tie with a leg has rules
+        return _with_leg(tie, None, _first_schedule(tie, event), event)
+    rules = tie.rules
+    assert rules is not None  # a tie with a leg has rules
     if _is_duplicate(tie, leg, event):
         return tie
-    _check_leg_order(tie, leg, event, tie.rules)
-    return _with_leg(tie, _accept(leg, event, tie.rules), event)
+    _check_leg_order(tie, leg, event, rules)
+    return _with_leg(tie, leg, _accept(leg, event, rules), event)
 
 
 # -- the tie around its legs -------------------------------------------------------------
 
 
-# Events that cannot change who goes through: the tie's derived fields are kept as they are.
-_STANDING_UNCHANGED = (
-    OffsideCalled,
-    PenaltyAwarded,
-    PenaltyMissed,
-    SaveMade,
-    CardShown,
-    SubstitutionMade,
-    VarReviewStarted,
-)
-
-
-def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
-    legs = tuple(
-        sorted(
-            (*(old for old in tie.legs if old.match_id != leg.match_id), leg),
-            key=lambda m: m.leg,
-        )
+def _reads_the_same(old: MatchState, new: MatchState) -> bool:
+    """Whether the tie's standing reads the same from ``new`` as from ``old``: it reads only
+    these fields of a leg, and the fold keeps an unchanged field as the same object."""
+    return (
+        new.score is old.score
+        and new.goals is old.goals
+        and new.status is old.status
+        and new.period is old.period
+        and new.shootout is old.shootout
     )
-    complete = all(match.complete for match in legs)
-    if isinstance(event, _STANDING_UNCHANGED) and leg.cancelled == _old_cancelled(tie, leg):
+
+
+def _leg_number(match: MatchState) -> int:
+    return match.leg
+
+
+def _with_leg(
+    tie: TieState, old: MatchState | None, leg: MatchState, event: MatchEvent
+) -> TieState:
+    """``tie`` with ``leg`` in place of ``old`` (a leg of ``tie``), or added (``old`` None)."""
+    # Written out for the usual case, an existing leg changed: this runs for every event.
+    if old is None:
+        legs = tuple(sorted((*tie.legs, leg), key=_leg_number))
+    elif tie.legs[0] is old:
+        legs = (leg, *tie.legs[1:])
+    else:
+        legs = (tie.legs[0], leg)  # a tie has two legs at most
+    if old is not None and leg.complete == old.complete:
+        complete = tie.complete
+    else:
+        complete = all(match.complete for match in legs)
+    if old is not None and _reads_the_same(old, leg):
         return changed(tie, {"legs": legs, "complete": complete, "version": tie.version + 1})
     first = legs[0]
     teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
@@ -121,11 +126,6 @@ def _with_leg(tie: TieState, leg: MatchState, event: MatchEvent) -> TieState:
             "version": tie.version + 1,
         },
     )
-
-
-def _old_cancelled(tie: TieState, leg: MatchState) -> tuple[str, ...]:
-    old = tie.leg_for_match(leg.match_id)
-    return old.cancelled if old is not None else ()
 
 
 def _rules_of(leg: MatchState) -> TieRules:
@@ -190,21 +190,24 @@ def _out_of_order(leg: MatchState, event: MatchEvent) -> OutOfOrderEvent:
 
 def _check_id_is_new(tie: TieState, event: MatchEvent) -> None:
     for other in tie.legs:
-        seen = other.received(event.event_id) if other.has_event(event.event_id) else None
-        if seen is not None:
+        if event.event_id in other.event_ids:
+            seen = other.received(event.event_id)
+            assert seen is not None  # event_ids indexes exactly the received events
             raise _conflict(event, seen)
 
 
 def _is_duplicate(tie: TieState, leg: MatchState, event: MatchEvent) -> bool:
     """True for an event already received (same id, or same seq with the same content);
     the same id with other content is a conflicting duplicate, whichever came first."""
-    if leg.has_event(event.event_id):
+    if event.event_id in leg.event_ids:
         seen = leg.received(event.event_id)
-        assert seen is not None  # has_event indexes exactly the received events
+        assert seen is not None  # event_ids indexes exactly the received events
         if seen.model_dump() == event.model_dump():
             return True
         raise _conflict(event, seen)
     _check_id_is_new(tie, event)
+    if event.seq > leg.last_seq:  # the usual case, decided without a call
+        return False
     applied = leg.event_at_seq(event.seq)
     if applied is None:
         return False
@@ -216,12 +219,12 @@ def _is_duplicate(tie: TieState, leg: MatchState, event: MatchEvent) -> bool:
 def _check_leg_order(tie: TieState, leg: MatchState, event: MatchEvent, rules: TieRules) -> None:
     """Legs are played one after the other: nothing happens in leg 2 while leg 1 is under
     way. A tie followed from its second leg on (leg 1 never scheduled here) is let be."""
-    if leg.leg == 1 or not rules.legs_in_order or isinstance(event, MatchScheduled):
+    if leg.leg == 1 or not rules.legs_in_order or type(event) is MatchScheduled:
         return
-    before = next((other for other in tie.legs if other.leg == leg.leg - 1), None)
-    if before is not None and before.status is not Status.FINISHED:
-        detail = f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} has not finished"
-        raise LegOutOfOrder.for_event(event, "match_id", detail)
+    for before in tie.legs:
+        if before.leg == leg.leg - 1 and before.status is not Status.FINISHED:
+            detail = f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} has not finished"
+            raise LegOutOfOrder.for_event(event, "match_id", detail)
 
 
 def _in_gap(leg: MatchState, seq: int) -> bool:

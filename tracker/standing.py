@@ -96,24 +96,24 @@ def _goals_needed(
     advancing: str | None,
 ) -> dict[str, int]:
     """Fewest goals each side not going through needs, in the current leg, to go through
-    outright (on aggregate or away goals, without extra time or penalties)."""
+    outright (on aggregate or away goals, without extra time or penalties): one more than
+    its deficit on aggregate, or the deficit alone when those goals level the aggregate and
+    leave it ahead on away goals."""
     leg, away_team = _current_leg_teams(teams, legs, rules)
     period = leg.period if leg is not None else None
     is_away_goal = away_goals is not None and _counts_as_away_goal(rules, period)
     needed: dict[str, int] = {}
-    for team in teams:
+    first, second = teams
+    for team, other in ((first, second), (second, first)):
         if team == advancing:
             continue
-        goals = 1
-        while True:
-            new_aggregate = {**aggregate, team: aggregate[team] + goals}
-            new_away = away_goals
-            if away_goals is not None and is_away_goal and team == away_team:
-                new_away = {**away_goals, team: away_goals[team] + goals}
-            if _leader(rules, teams, new_aggregate, new_away)[0] == team:
-                needed[team] = goals
-                break
-            goals += 1
+        deficit = aggregate[other] - aggregate[team]  # not below 0: else it would be advancing
+        if deficit > 0 and away_goals is not None:
+            away = away_goals[team] + (deficit if is_away_goal and team == away_team else 0)
+            if away > away_goals[other]:
+                needed[team] = deficit
+                continue
+        needed[team] = deficit + 1
     return needed
 
 

@@ -38,19 +38,33 @@ class Reason(StrEnum):
     LEVEL = "level"  # level and nothing (yet) to break it
 
 
+# The setters of the slots every pydantic model has, called straight: ``copy_with`` runs
+# about three times an event, and ``object.__setattr__(new, name, value)`` goes through a
+# lookup by name each time (measured: 2.5 µs a copy this way, 4.6 µs by name).
+_SLOTS = BaseModel.__dict__
+_set_dict = _SLOTS["__dict__"].__set__
+_set_fields_set = _SLOTS["__pydantic_fields_set__"].__set__
+_set_extra = _SLOTS["__pydantic_extra__"].__set__
+_set_private = _SLOTS["__pydantic_private__"].__set__
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def copy_with(self, changes: dict[str, Any]) -> Self:
-        """A copy with ``changes``, like ``model_copy(update=...)`` at half the cost: the fold
-        builds only valid values, so nothing is re-validated."""
+        """A copy with ``changes``, like ``model_copy(update=...)`` at a fraction of the cost:
+        the fold builds only valid values, so nothing is re-validated."""
         new = object.__new__(type(self))
-        object.__setattr__(new, "__dict__", {**self.__dict__, **changes})
-        object.__setattr__(
-            new, "__pydantic_fields_set__", self.__pydantic_fields_set__ | changes.keys()
-        )
-        object.__setattr__(new, "__pydantic_extra__", None)
-        object.__setattr__(new, "__pydantic_private__", None)
+        _set_dict(new, {**self.__dict__, **changes})
+        # A new set of fields set only when one is set for the first time, else shared: a
+        # frozen model never adds to it, pydantic copies it before changing it (model_copy),
+        # and building it each copy was 0.7 µs of ~2.5.
+        fields_set = self.__pydantic_fields_set__
+        if not fields_set.issuperset(changes):
+            fields_set = fields_set | changes.keys()
+        _set_fields_set(new, fields_set)
+        _set_extra(new, None)
+        _set_private(new, None)
         return new
 
 
@@ -239,7 +253,10 @@ class TieState(_Frozen):
     version: int = 0
 
     def leg_for_match(self, match_id: str) -> MatchState | None:
-        return next((leg for leg in self.legs if leg.match_id == match_id), None)
+        for leg in self.legs:  # a loop, not next(genexpr): twice as fast for one or two legs
+            if leg.match_id == match_id:
+                return leg
+        return None
 
     def to_json(self) -> str:
         """The public contract (`tie-scores`, `replay --json`): everything but the legs'
