@@ -62,8 +62,8 @@ class BenchSize:
     @classmethod
     def quick(cls) -> BenchSize:
         return cls(
-            100, 100, 1_000, 500, 4.0, 38, 5_000,
-            fanout_clients=100, fanout_events=30, bare_events=50_000,
+            100, 100, 1_000, 500, 4.0, 38, 2_000,
+            fanout_clients=100, fanout_events=30, bare_events=30_000,
         )  # fmt: skip
 
     @classmethod

@@ -10,7 +10,7 @@ judge, and the goals. Starts an embedded broker unless --broker is given.
 
 How long, measured on 2 cores shared with other work (load average 2-15), with a worker
 folding 500-3,000 events/s; a faster worker makes both much shorter:
-  --quick  3-6 minutes  (100-tie backlog, 1,000 live ties, 5,000 finished ties)
+  --quick  2-5 minutes  (100-tie backlog, 1,000 live ties, 2,000 finished ties)
   full     30 minutes   (1,000-tie backlog, 10,000 live ties, 100,000 finished ties; those
                         800,000 events took 25 of the 30 minutes)
 
