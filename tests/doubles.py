@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import orjson
 
 from streams import codecs
-from streams.codecs import PartitionMark, SlimRecord, TableValue, TieRecord, is_newer, mark_key
-from streams.worker.history import Unrestorable, history_writes, in_memory, rebuild
+from streams.codecs import is_newer
+from streams.worker.history import MemoryTieStore
 from streams.worker.processor import Incoming, Output, Outputs, TieProcessor
 from tracker import MatchEvent, TieState
 
@@ -43,48 +43,9 @@ class MemoryLog:
             yield message
 
 
-@dataclass
-class MemoryTable:
+class MemoryTable(MemoryTieStore):
     """The tie table and its changelog: every put is a changelog record, serialized with the
-    worker's codec; :meth:`restored` is what a worker gets back after a crash. Records and
-    history as the worker's `TieStore` keeps them."""
-
-    changelog: list[tuple[str, bytes]] = field(default_factory=list)
-    data: dict[str, TableValue] = field(default_factory=dict)
-    unreadable: set[int] = field(default_factory=set)
-
-    def get(self, tie_id: str) -> TieRecord | None:
-        value = self.data.get(tie_id)
-        if isinstance(value, SlimRecord):
-            try:
-                value = rebuild(value, self.data.get)
-            except Unrestorable as error:
-                self.unreadable.add(error.partition)
-                del self.data[tie_id]
-                raise
-            self.data[tie_id] = value
-        return value if isinstance(value, TieRecord) else None
-
-    def put(self, record: TieRecord, received: Sequence[MatchEvent] = ()) -> None:
-        tie_id = record.state.tie_id
-        for key, chunk in history_writes(self.data.get(tie_id), record, received):
-            self._write(key, chunk)
-        self._write(tie_id, record)
-        self.data[tie_id] = in_memory(record)
-
-    def mark(self, partition: int) -> int | None:
-        if partition in self.unreadable:
-            return None
-        value = self.data.get(mark_key(partition))
-        return value.offset if isinstance(value, PartitionMark) else None
-
-    def set_mark(self, partition: int, offset: int) -> None:
-        self._write(mark_key(partition), PartitionMark(partition=partition, offset=offset))
-        self.unreadable.discard(partition)
-
-    def _write(self, key: str, value: TableValue) -> None:
-        self.data[key] = value
-        self.changelog.append((key, codecs.encode_table_value(value)))
+    worker's codec; :meth:`restored` is what a worker gets back after a crash."""
 
     def restored(self, records: int | None = None, skip: Sequence[int] = ()) -> MemoryTable:
         """A new table from the first ``records`` changelog records (all when None), as the

@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from streams import codecs
 from streams.bench.synthetic import CLUBS, PLAYERS, RATES, MatchFeed
-from streams.codecs import PartitionMark, SlimRecord, TableValue, TieRecord, mark_key
-from streams.worker.history import history_writes, in_memory, rebuild
+from streams.worker.history import MemoryTieStore
 from streams.worker.processor import Incoming, Output, Outputs, TieProcessor
 from tracker import MatchEvent
 
@@ -55,40 +54,6 @@ def dense_match(events: int = 3000, seed: int = 12) -> list[MatchEvent]:
 
 
 @dataclass
-class _CountingTable:
-    """The tie table as the worker's store keeps it, counting its changelog bytes."""
-
-    data: dict[str, TableValue] = field(default_factory=dict)
-    written: int = 0
-    writes: int = 0
-
-    def get(self, tie_id: str) -> TieRecord | None:
-        value = self.data.get(tie_id)
-        if isinstance(value, SlimRecord):
-            value = self.data[tie_id] = rebuild(value, self.data.get)
-        return value if isinstance(value, TieRecord) else None
-
-    def put(self, record: TieRecord, received: Sequence[MatchEvent]) -> None:
-        tie_id = record.state.tie_id
-        for key, chunk in history_writes(self.data.get(tie_id), record, received):
-            self._write(key, chunk)
-        self._write(tie_id, record)
-        self.data[tie_id] = in_memory(record)
-
-    def mark(self, partition: int) -> int | None:
-        value = self.data.get(mark_key(partition))
-        return value.offset if isinstance(value, PartitionMark) else None
-
-    def set_mark(self, partition: int, offset: int) -> None:
-        self._write(mark_key(partition), PartitionMark(partition=partition, offset=offset))
-
-    def _write(self, key: str, value: TableValue) -> None:
-        self.data[key] = value
-        self.written += len(key.encode()) + len(codecs.encode_table_value(value))
-        self.writes += 1
-
-
-@dataclass
 class _Log:
     messages: list[Incoming]
 
@@ -111,12 +76,12 @@ async def _nowhere(outputs: Sequence[Output]) -> None:
     return None
 
 
-async def _fold(events: list[MatchEvent], run_size: int) -> _CountingTable:
+async def _fold(events: list[MatchEvent], run_size: int) -> MemoryTieStore:
     messages = [
         Incoming(TOPIC, 0, offset, event.tie_id.encode(), codecs.encode_event(event))
         for offset, event in enumerate(events)
     ]
-    table, log = _CountingTable(), _Log([])
+    table, log = MemoryTieStore(), _Log([])
     processor = TieProcessor(
         store=table,
         publish=_nowhere,
@@ -135,4 +100,4 @@ def changelog_bytes_dense_match(events: int = 3000, *, run_size: int = 1, seed: 
     """Bytes the tie table writes to its changelog (keys and values, the worker's codec) while
     the processor folds one dense match of ``events`` events, delivered ``run_size`` at a time
     (1: a live feed, each event its own run; more: a backlog)."""
-    return asyncio.run(_fold(dense_match(events, seed), run_size)).written
+    return asyncio.run(_fold(dense_match(events, seed), run_size)).changelog_bytes()

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from streams.codecs import (
     HistoryChunk,
     InlineRecord,
+    PartitionMark,
     SlimRecord,
     TableValue,
     TieRecord,
     chunk_key,
+    encode_table_value,
     event_chunks,
+    mark_key,
     snapshot_chunk,
 )
 from streams.errors import StreamsError
@@ -121,3 +125,53 @@ def slimmed(record: TieRecord) -> SlimRecord:
         offset=record.offset,
         positions=record.positions,
     )
+
+
+@dataclass
+class MemoryTieStore:
+    """The processor's store on a dict, its changelog a list of (key, bytes) written with the
+    worker's codec, records and history kept as the worker's `TieStore` keeps them: the unit
+    tests replay crashes on it (their `MemoryTable` restores any prefix of the changelog) and
+    the benchmark counts the changelog bytes of a match on it."""
+
+    changelog: list[tuple[str, bytes]] = field(default_factory=list)
+    data: dict[str, TableValue] = field(default_factory=dict)
+    #: Partitions whose history could not be rebuilt: their marks are not trusted.
+    unreadable: set[int] = field(default_factory=set)
+
+    def get(self, tie_id: str) -> TieRecord | None:
+        value = self.data.get(tie_id)
+        if isinstance(value, SlimRecord):
+            try:
+                value = rebuild(value, self.data.get)
+            except Unrestorable as error:
+                self.unreadable.add(error.partition)
+                del self.data[tie_id]
+                raise
+            self.data[tie_id] = value
+        return value if isinstance(value, TieRecord) else None
+
+    def put(self, record: TieRecord, received: Sequence[MatchEvent] = ()) -> None:
+        tie_id = record.state.tie_id
+        for key, chunk in history_writes(self.data.get(tie_id), record, received):
+            self._write(key, chunk)
+        self._write(tie_id, record)
+        self.data[tie_id] = in_memory(record)
+
+    def mark(self, partition: int) -> int | None:
+        if partition in self.unreadable:
+            return None
+        value = self.data.get(mark_key(partition))
+        return value.offset if isinstance(value, PartitionMark) else None
+
+    def set_mark(self, partition: int, offset: int) -> None:
+        self._write(mark_key(partition), PartitionMark(partition=partition, offset=offset))
+        self.unreadable.discard(partition)
+
+    def changelog_bytes(self) -> int:
+        """Keys and values of every changelog record written so far."""
+        return sum(len(key.encode()) + len(raw) for key, raw in self.changelog)
+
+    def _write(self, key: str, value: TableValue) -> None:
+        self.data[key] = value
+        self.changelog.append((key, encode_table_value(value)))
