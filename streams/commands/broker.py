@@ -33,10 +33,11 @@ def main(argv: list[str] | None = None, prog: str = "tracker broker") -> int:
     def serve() -> int:
         broker = EmbeddedBroker(args.port, log_path=args.log).start()
         where = f"log {broker.log_path}" + ("" if args.log else ", removed when it stops")
-        print(
-            f"{PROG}: Tansu on {broker.url} (pid {broker.pid}, {where}); Ctrl-C stops", flush=True
-        )
-        try:
+        try:  # from the line that says Ctrl-C stops it on, a Ctrl-C or SIGTERM stops it cleanly
+            print(
+                f"{PROG}: Tansu on {broker.url} (pid {broker.pid}, {where}); Ctrl-C stops",
+                flush=True,
+            )
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
