@@ -52,7 +52,10 @@ class TieTable(faust.Table[str, Any]):
             self._forced_partition = None
 
     def apply_changelog_batch(self, batch: Iterable[Any]) -> None:
-        newest: list[Any] = []
+        """Keep, of each key, the newest value among the table's and the batch's: compared
+        with what the batch itself brought before, not only with the table, since a paused
+        worker's late record can follow the new owner's newer one in the same batch."""
+        newest: dict[Any, Any] = {}
         for event in batch:
             value = event.value
             if isinstance(value, UnreadableValue):
@@ -68,11 +71,12 @@ class TieTable(faust.Table[str, Any]):
                 )
                 self.unreadable.add(partition)
                 continue
-            current = self.data.get(event.key)
+            before = newest.get(event.key)
+            current = before.value if before is not None else self.data.get(event.key)
             if current is not None and not is_newer(value, current):
                 continue
-            newest.append(event)
-        super().apply_changelog_batch(newest)
+            newest[event.key] = event
+        super().apply_changelog_batch(newest.values())
 
 
 class TieStore:
