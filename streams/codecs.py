@@ -129,12 +129,20 @@ class InlineRecord(TieRecord):
 
 @dataclass(frozen=True)
 class HistoryChunk:
-    """Part of a tie's history, under :func:`chunk_key`: events the tie received, each
-    written once and never rewritten (``{"events": [...]}``), or a snapshot of the full
-    record the history starts from (``{"snapshot": <schema 2 record>}``). Kept as its bytes;
-    read only when a tie is rebuilt."""
+    """Part of a tie's history, under :func:`chunk_key`: events the tie received
+    (``{"events": [...]}``), or a snapshot of the full record the history starts from
+    (``{"snapshot": <schema 2 record>}``). Kept as its bytes; read only when a tie is
+    rebuilt.
+
+    ``through`` is the `match-events` offset the tie was folded through when the chunk was
+    written (the record's ``offset``; -1 in chunks written before it was kept). A key is
+    written again only by a worker that folded the same events again, after a crash or a
+    takeover, and that worker has read at least as far: so of two chunks under one key the
+    one with the higher ``through`` is the one its records chain to, even when a paused
+    worker's late write reaches the changelog after it (:func:`is_newer`)."""
 
     raw: bytes
+    through: int = -1
 
     @property
     def is_snapshot(self) -> bool:
@@ -151,6 +159,8 @@ class HistoryChunk:
 
 _EVENTS_PREFIX = b'{"events":['
 _SNAPSHOT_PREFIX = b'{"snapshot":'
+#: A chunk in the changelog starts with its ``through`` offset: ``{"through":N,"events":...``.
+_THROUGH_PREFIX = b'{"through":'
 #: An events chunk is cut before it passes this size (a run under a backlog can hold
 #: thousands of events of one tie); one event is at most :data:`MAX_EVENT_BYTES`.
 CHUNK_BYTES = MAX_RECORD_BYTES // 2
@@ -162,9 +172,12 @@ def chunk_key(tie_id: str, first: int) -> str:
     return f"\x00ev\x00{tie_id}\x00{first}"
 
 
-def event_chunks(events: Sequence[MatchEvent], first: int) -> list[tuple[int, HistoryChunk]]:
+def event_chunks(
+    events: Sequence[MatchEvent], first: int, through: int = -1
+) -> list[tuple[int, HistoryChunk]]:
     """``events`` (the tie's numbers ``first``, ``first + 1``...) as chunks of at most
-    :data:`CHUNK_BYTES`, each with the number of its first event."""
+    :data:`CHUNK_BYTES`, each with the number of its first event; ``through`` is the offset
+    the tie is folded through with them."""
     chunks: list[tuple[int, HistoryChunk]] = []
     pending: list[bytes] = []
     size = 0
@@ -172,17 +185,21 @@ def event_chunks(events: Sequence[MatchEvent], first: int) -> list[tuple[int, Hi
     for number, event in enumerate(events, start=first):
         data = event.model_dump_json(exclude_none=True).encode()
         if pending and size + len(data) > CHUNK_BYTES:
-            chunks.append((start, HistoryChunk(_EVENTS_PREFIX + b",".join(pending) + b"]}")))
+            chunks.append((start, _events_chunk(pending, through)))
             pending, size, start = [], 0, number
         pending.append(data)
         size += len(data) + 1
     if pending:
-        chunks.append((start, HistoryChunk(_EVENTS_PREFIX + b",".join(pending) + b"]}")))
+        chunks.append((start, _events_chunk(pending, through)))
     return chunks
 
 
-def snapshot_chunk(record: TieRecord) -> HistoryChunk:
-    return HistoryChunk(_SNAPSHOT_PREFIX + encode_full_record(record) + b"}")
+def _events_chunk(events: list[bytes], through: int) -> HistoryChunk:
+    return HistoryChunk(_EVENTS_PREFIX + b",".join(events) + b"]}", through)
+
+
+def snapshot_chunk(record: TieRecord, through: int = -1) -> HistoryChunk:
+    return HistoryChunk(_SNAPSHOT_PREFIX + encode_full_record(record) + b"}", through)
 
 
 def _leg_private(leg: MatchState) -> bytes:
@@ -266,13 +283,16 @@ def encode_table_value(value: TableValue) -> bytes:
     if isinstance(value, PartitionMark):
         return orjson.dumps({"mark": value.model_dump()})
     if isinstance(value, HistoryChunk):
-        return value.raw
+        return b"%s%d,%s" % (_THROUGH_PREFIX, value.through, value.raw[1:])
     return encode_record(value)
 
 
 def decode_table_value(raw: bytes) -> TableValue:
     if raw.startswith(b'{"mark":'):
         return PartitionMark.model_validate(orjson.loads(raw)["mark"])
+    if raw.startswith(_THROUGH_PREFIX):
+        comma = raw.index(b",")
+        return HistoryChunk(b"{" + raw[comma + 1 :], int(raw[len(_THROUGH_PREFIX) : comma]))
     if raw.startswith((_EVENTS_PREFIX, _SNAPSHOT_PREFIX)):
         return HistoryChunk(raw)
     return decode_record(raw)
@@ -280,13 +300,14 @@ def decode_table_value(raw: bytes) -> TableValue:
 
 def is_newer(value: TableValue, than: TableValue | None) -> bool:
     """Whether a changelog value should replace the one a table holds: ties by version,
-    marks by offset, a history chunk always (its key is written again only by a worker that
-    folded the same events again after a crash). A paused worker that wrote after it lost
-    its partitions cannot take a restored table back."""
+    marks by offset, history chunks by the offset they were folded through. A paused worker
+    that wrote after it lost its partitions cannot take a restored table back."""
     if isinstance(value, TieRecord) and isinstance(than, TieRecord):
         return value.state.version >= than.state.version
     if isinstance(value, PartitionMark) and isinstance(than, PartitionMark):
         return value.offset >= than.offset
+    if isinstance(value, HistoryChunk) and isinstance(than, HistoryChunk):
+        return value.through >= than.through
     return True
 
 

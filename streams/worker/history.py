@@ -56,10 +56,10 @@ def history_writes(
 ) -> list[tuple[str, HistoryChunk]]:
     """The chunks to write before ``record``: ``received`` are the events the tie received
     since ``previous`` (the record the table held), in order."""
-    tie_id = record.state.tie_id
+    tie_id, through = record.state.tie_id, record.offset
     writes: list[tuple[str, HistoryChunk]] = []
     if isinstance(previous, InlineRecord):  # schema 2: its events are in no chunk yet
-        writes.append((chunk_key(tie_id, 0), snapshot_chunk(previous)))
+        writes.append((chunk_key(tie_id, 0), snapshot_chunk(previous, through)))
     start = previous.state.version if isinstance(previous, TieRecord) else 0
     if start + len(received) != record.state.version:
         # Not a bug we know of; a snapshot keeps the history whole whatever happened.
@@ -70,8 +70,10 @@ def history_writes(
             start,
             record.state.version,
         )
-        return [(chunk_key(tie_id, 0), snapshot_chunk(record))]
-    writes += [(chunk_key(tie_id, first), chunk) for first, chunk in event_chunks(received, start)]
+        return [(chunk_key(tie_id, 0), snapshot_chunk(record, through))]
+    writes += [
+        (chunk_key(tie_id, first), chunk) for first, chunk in event_chunks(received, start, through)
+    ]
     return writes
 
 

@@ -415,7 +415,7 @@ class TieProcessor:
             detail = f"message has {key}, not the event's tie_id {event.tie_id!r}"
             self._dead(run, message, "wrong_key", detail, "tie_id", event)
             return
-        record = run.records.get(event.tie_id) or self.store.get(event.tie_id)
+        record = run.records.get(event.tie_id) or self._stored(run, event.tie_id)
         if record is None and not isinstance(event, MatchScheduled):
             # An unknown tie is never searched for in the log: a restored table is complete
             # from its mark on, so the tie's scheduling was never received.
@@ -456,6 +456,20 @@ class TieProcessor:
             state=after, partition=message.partition, offset=message.offset, positions=positions
         )
         self._accept(run, message, state, new, event)
+
+    def _stored(self, run: _Run, tie_id: str) -> TieRecord | None:
+        """The store's record of ``tie_id``. One that cannot be rebuilt from its history
+        (the store forgot it) sends the partition back to the start of the log, unless this
+        run is reading from there already: then this is the tie's first event in the log, so
+        the tie is folded anew from it, and the run goes on (one pass however many ties
+        lost their history)."""
+        try:
+            return self.store.get(tie_id)
+        except Unrestorable as error:
+            if not (run.is_catch_up and run.start == 0):
+                raise
+            log.warning("%s: folded again from the start of the log", error)
+            return None
 
     def _accept(
         self, run: _Run, message: Incoming, before: TieState, new: TieRecord, event: MatchEvent

@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from streams.codecs import (
+    HistoryChunk,
     SlimRecord,
     TieRecord,
     dead_letter,
@@ -16,6 +17,7 @@ from streams.codecs import (
     decode_table_value,
     encode_record,
     encode_table_value,
+    is_newer,
 )
 from streams.worker.history import history_writes, rebuild
 from tests.seed import SEED_TIE as TIE
@@ -39,6 +41,22 @@ def test_a_tie_record_holds_no_event_and_its_history_chunks_give_the_timelines_b
     rebuilt = rebuild(again, chunks.get)
     assert rebuilt == record
     assert rebuilt.state.to_snapshot() == record.state.to_snapshot()
+
+
+def test_a_history_chunk_keeps_the_offset_it_was_folded_through_and_the_further_one_wins(
+    seed_events,
+):
+    record = TieRecord(state=fold(seed_events, new_tie(TIE)), partition=5, offset=21)
+    [(_, chunk)] = history_writes(None, record, seed_events)
+    again = decode_table_value(encode_table_value(chunk))
+    assert isinstance(again, HistoryChunk) and again == chunk and again.through == 21
+    assert again.events() == seed_events
+    early = TieRecord(state=fold(seed_events[:4], new_tie(TIE)), partition=5, offset=9)
+    [(_, shorter)] = history_writes(None, early, seed_events[:4])  # the same key, folded less
+    assert is_newer(chunk, shorter) and not is_newer(shorter, chunk)
+    before_through = HistoryChunk(chunk.raw)  # as written before chunks kept it
+    assert decode_table_value(before_through.raw).through == -1
+    assert is_newer(chunk, before_through)
 
 
 def test_a_message_that_is_not_an_event_names_what_is_wrong():

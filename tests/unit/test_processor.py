@@ -12,8 +12,8 @@ import pytest
 
 from streams.codecs import MAX_EVENT_BYTES, MAX_RECORD_BYTES, SlimRecord, encode_record
 from tests.builders import MatchFeed, leg_feeds
-from tests.doubles import Group, MemoryBroker, MemoryLog, worker
-from tests.seed import SEED_FILES, SEED_TIE, load_events
+from tests.doubles import Group, MemoryBroker, MemoryLog, MemoryTable, worker
+from tests.seed import SEED_FILES, SEED_TIE, load_events, seed_as
 from tracker import MatchEvent, TieState, evolve, fold, new_tie
 from tracker.events import MatchScheduled
 from tracker.moments import moments
@@ -383,6 +383,47 @@ async def test_a_history_chunk_lost_on_restore_makes_the_partition_be_rebuilt_fr
     assert log.reads[-1] == (0, None)  # from the start, not from the restored mark
     assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
     assert second.store.get(SEED_TIE).state.to_snapshot() == offline(events).to_snapshot()
+
+
+async def test_ties_whose_history_was_lost_are_all_rebuilt_in_one_pass_over_the_log():
+    ties = [seed_as(load_events(*SEED_FILES), f"copy-{n}") for n in range(3)]
+    log = MemoryLog()
+    first, table, _ = worker(log)
+    for events in ties:
+        await live(first, log, events[:-1])
+    lost = [i for i, (key, _) in enumerate(table.changelog) if key.endswith("\x005")]
+    assert len(lost) == 3  # the chunk of each tie's sixth event
+    second, _, broker = worker(log, table.restored(skip=lost))
+    reads = len(log.reads)
+    await second.catch_up("match-events", 0, generation=0)
+    await live(second, log, [events[-1] for events in ties])
+    assert log.reads[reads:].count((0, None)) == 1
+    for events in ties:
+        assert broker.latest()[events[0].tie_id].to_json() == offline(events).to_json()
+
+
+async def test_a_paused_workers_late_history_chunk_does_not_replace_the_new_owners():
+    """A worker folds a run, then is paused before its changelog writes leave; the new owner
+    folds the same events and more into a chunk under the same key; the paused worker's
+    writes land after it. A restore keeps the new owner's chunk (it was folded further), so
+    the tie is rebuilt from its history, not from the start of the log."""
+    events = load_events(*SEED_FILES)
+    log = MemoryLog()
+    paused, table, _ = worker(log)
+    await live(paused, log, events[:10])
+    before_pause = len(table.changelog)
+    await paused.handle(log.append_events(events[10:13]))  # its writes have not left yet
+    late = table.changelog[before_pause:]
+    log.append_events(events[13:16])
+    new_owner, owners_table, _ = worker(log, table.restored(before_pause))
+    await new_owner.catch_up("match-events", 0, generation=0)
+    restored = MemoryTable(changelog=[*owners_table.changelog, *late]).restored()
+    reads = len(log.reads)
+    third, _, broker = worker(log, restored)
+    await third.catch_up("match-events", 0, generation=0)
+    await live(third, log, events[16:])
+    assert (0, None) not in log.reads[reads:]  # no rebuild from the start of the log
+    assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
 
 
 async def test_a_finished_tie_kept_slim_still_knows_a_redelivered_event_from_a_forged_one():
