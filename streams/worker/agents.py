@@ -14,9 +14,13 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from mode import Service
+
 from streams.app import app, settings
+from streams.kafka.clients import start_producer, stop_producer
 from streams.kafka.log import KafkaEventLog
 from streams.topics import TopicNames
+from streams.worker.fencing import fence_producer
 from streams.worker.processor import Fenced, Incoming, Output, Outputs, TieProcessor
 from streams.worker.tables import TieStore, tie_table
 from streams.worker.transport import Sink, register_sink
@@ -36,13 +40,38 @@ ties = tie_table(app, settings.partitions)
 inbox: asyncio.Queue[Incoming] = asyncio.Queue(maxsize=20_000)
 
 
+@app.service
+class OutputProducer(Service):
+    """The producer of the worker's outputs (tie-scores, match-updates, moments, dead
+    letters), apart from Faust's, which writes the table's changelog: this one is fenced by
+    the ownership lease at the moment its requests leave (`streams.worker.fencing`)."""
+
+    #: The started producer, once the app has started this service.
+    producer: Any = None
+    ready = asyncio.Event()
+
+    async def on_start(self) -> None:
+        producer = await start_producer(
+            settings.bootstrap,
+            acks="all",
+            linger_ms=0,  # as the app's producer (see streams.app)
+            max_batch_size=512 * 1024,
+            max_request_size=4 * 1024 * 1024,
+        )
+        fence_producer(producer, app.ownership)
+        OutputProducer.producer = producer
+        OutputProducer.ready.set()
+
+    async def on_stop(self) -> None:
+        if OutputProducer.producer is not None:
+            await stop_producer(OutputProducer.producer)
+
+
 async def publish(outputs: Sequence[Output]) -> None:
     """Send every output and return once the broker acknowledged them all."""
-    producer = app.producer
-    pending = [
-        await producer.send(output.topic, output.key, output.value, None, None, None)
-        for output in outputs
-    ]
+    await OutputProducer.ready.wait()
+    producer = OutputProducer.producer
+    pending = [await producer.send(o.topic, o.value, key=o.key) for o in outputs]
     await asyncio.gather(*pending)
 
 
