@@ -217,15 +217,16 @@ def _leg_private(leg: MatchState) -> bytes:
 RECORD_SCHEMA_VERSION = 3
 
 
-def encode_record(record: TieRecord) -> bytes:
+def encode_record(record: TieRecord, state_json: bytes | None = None) -> bytes:
     """The record as the changelog holds it: the public state and the source positions,
-    without the raw events (a size that follows the tie's public state, not its events)."""
+    without the raw events (a size that follows the tie's public state, not its events).
+    ``state_json`` is ``encode_tie(record.state)`` when the caller has it already."""
     return b'{"schema_version":%d,"partition":%d,"offset":%d,"positions":%s,"state":%s}' % (
         RECORD_SCHEMA_VERSION,
         record.partition,
         record.offset,
         orjson.dumps(record.positions),
-        record.state.to_json().encode(),
+        encode_tie(record.state) if state_json is None else state_json,
     )
 
 

@@ -14,8 +14,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from mode import Service
-
 from streams.app import app, settings
 from streams.kafka.clients import start_producer, stop_producer
 from streams.kafka.log import KafkaEventLog
@@ -40,43 +38,59 @@ ties = tie_table(app, settings.partitions)
 inbox: asyncio.Queue[Incoming] = asyncio.Queue(maxsize=20_000)
 
 
-@app.service
-class OutputProducer(Service):
+class OutputsProducer:
     """The producer of the worker's outputs (tie-scores, match-updates, moments, dead
     letters), apart from Faust's, which writes the table's changelog: this one is fenced by
-    the ownership lease at the moment its requests leave (`streams.worker.fencing`)."""
+    the ownership lease at the moment its requests leave (`streams.worker.fencing`). Started
+    by the first publish (the first catch-up runs before Faust starts extra services)."""
 
-    #: The started producer, once the app has started this service.
-    producer: Any = None
-    ready = asyncio.Event()
+    def __init__(self) -> None:
+        self.producer: Any = None
+        self.starting = asyncio.Lock()
 
-    async def on_start(self) -> None:
-        producer = await start_producer(
-            settings.bootstrap,
-            acks="all",
-            linger_ms=0,  # as the app's producer (see streams.app)
-            max_batch_size=512 * 1024,
-            max_request_size=4 * 1024 * 1024,
-        )
-        fence_producer(producer, app.ownership)
-        OutputProducer.producer = producer
-        OutputProducer.ready.set()
+    async def get(self) -> Any:
+        async with self.starting:
+            if self.producer is None:
+                producer = await start_producer(
+                    settings.bootstrap,
+                    acks="all",
+                    linger_ms=0,  # as the app's producer (see streams.app)
+                    max_batch_size=512 * 1024,
+                    max_request_size=4 * 1024 * 1024,
+                )
+                fence_producer(producer, app.ownership)
+                self.producer = producer
+        return self.producer
 
-    async def on_stop(self) -> None:
-        if OutputProducer.producer is not None:
-            await stop_producer(OutputProducer.producer)
+    async def stop(self) -> None:
+        producer, self.producer = self.producer, None
+        if producer is not None:
+            await stop_producer(producer)
+
+
+outputs_producer = OutputsProducer()
 
 
 async def publish(outputs: Sequence[Output]) -> None:
     """Send every output and return once the broker acknowledged them all."""
-    await OutputProducer.ready.wait()
-    producer = OutputProducer.producer
+    producer = outputs_producer.producer or await outputs_producer.get()
     pending = [await producer.send(o.topic, o.value, key=o.key) for o in outputs]
     await asyncio.gather(*pending)
 
 
+@app.on_before_shutdown.connect
+async def _stop_outputs_producer(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    """The consumer has stopped: nothing more will be published."""
+    await outputs_producer.stop()
+
+
+async def send_changelog_record(topic: str, key: bytes, value: bytes, partition: int) -> None:
+    """One changelog record to Faust's producer (not fenced: a late one loses on restore)."""
+    await app.producer.send(topic, key, value, partition, None, None)
+
+
 processor = TieProcessor(
-    store=TieStore(ties),
+    store=TieStore(ties, send_changelog_record),
     publish=publish,
     log=KafkaEventLog(settings.bootstrap),
     owner=app.ownership,

@@ -153,11 +153,13 @@ class MemoryTieStore:
             self.data[tie_id] = value
         return value if isinstance(value, TieRecord) else None
 
-    def put(self, record: TieRecord, received: Sequence[MatchEvent] = ()) -> None:
+    def put(
+        self, record: TieRecord, received: Sequence[MatchEvent] = (), encoded: bytes | None = None
+    ) -> None:
         tie_id = record.state.tie_id
         for key, chunk in history_writes(self.data.get(tie_id), record, received):
             self._write(key, chunk)
-        self._write(tie_id, record)
+        self._write(tie_id, record, encoded)
         self.data[tie_id] = in_memory(record)
 
     def mark(self, partition: int) -> int | None:
@@ -170,10 +172,13 @@ class MemoryTieStore:
         self._write(mark_key(partition), PartitionMark(partition=partition, offset=offset))
         self.unreadable.discard(partition)
 
+    async def send_changelog(self) -> None:
+        """Nothing to send: :meth:`_write` appended each record to the changelog already."""
+
     def changelog_bytes(self) -> int:
         """Keys and values of every changelog record written so far."""
         return sum(len(key.encode()) + len(raw) for key, raw in self.changelog)
 
-    def _write(self, key: str, value: TableValue) -> None:
+    def _write(self, key: str, value: TableValue, encoded: bytes | None = None) -> None:
         self.data[key] = value
-        self.changelog.append((key, encode_table_value(value)))
+        self.changelog.append((key, encode_table_value(value) if encoded is None else encoded))

@@ -89,14 +89,22 @@ class Store(Protocol):
         the record) when a restored one cannot be rebuilt from its history."""
         ...
 
-    def put(self, record: TieRecord, received: Sequence[MatchEvent]) -> None:
+    def put(
+        self, record: TieRecord, received: Sequence[MatchEvent], encoded: bytes | None = None
+    ) -> None:
         """Store ``record``, whose tie ``received`` these events since the stored record,
-        in order (each is written to the tie's history once)."""
+        in order (each is written to the tie's history once); ``encoded`` is
+        ``encode_record(record)`` when the caller has it."""
         ...
 
     def mark(self, partition: int) -> int | None: ...
 
     def set_mark(self, partition: int, offset: int) -> None: ...
+
+    async def send_changelog(self) -> None:
+        """Hand the changelog records of every ``put`` and ``set_mark`` so far to the
+        producer, in order (the table itself changed at once)."""
+        ...
 
 
 class Owner(Protocol):
@@ -290,15 +298,28 @@ class TieProcessor:
 
     async def _flush(self, run: _Run) -> None:
         """Publish the run's outputs, then store its records, then (now and then) the mark."""
+        encoded: dict[str, tuple[bytes, bytes]] = {}  # tie -> its state's JSON, its record
         for tie_id, written in list(run.records.items()):
-            size = len(codecs.encode_record(written))
-            if size > codecs.MAX_RECORD_BYTES:
-                self._refuse_growth(run, tie_id, size)
+            state_json = codecs.encode_tie(written.state)
+            raw = codecs.encode_record(written, state_json)
+            if len(raw) > codecs.MAX_RECORD_BYTES:
+                self._refuse_growth(run, tie_id, len(raw))
+                kept = run.records.get(tie_id)
+                if kept is None:
+                    continue
+                state_json = codecs.encode_tie(kept.state)
+                raw = codecs.encode_record(kept, state_json)
+            encoded[tie_id] = (state_json, raw)
         outputs = list(run.told)
         for tie_id in sorted(run.touched):
-            record = run.records.get(tie_id) or self.store.get(tie_id)
-            if record is not None:
-                outputs.append(_state_output(self.outputs.tie_scores, record.state))
+            if tie_id in encoded:
+                state_json = encoded[tie_id][0]
+            else:  # folded nothing new in this run (a catch-up publishes it again)
+                stored = self.store.get(tie_id)
+                if stored is None:
+                    continue
+                state_json = codecs.encode_tie(stored.state)
+            outputs.append(Output(self.outputs.tie_scores, tie_id.encode(), state_json))
         for match_id, tie_id in run.matches.items():
             record = run.records.get(tie_id)
             leg = record.state.leg_for_match(match_id) if record is not None else None
@@ -311,9 +332,10 @@ class TieProcessor:
         elif not await self.owner.confirm(run.partition, run.generation):
             raise Fenced(run.partition)
         for tie_id, record in run.records.items():
-            self.store.put(record, run.received.get(tie_id, ()))
+            self.store.put(record, run.received.get(tie_id, ()), encoded[tie_id][1])
         self.expected[run.partition] = run.end
         self._maybe_mark(run)
+        await self.store.send_changelog()
 
     def _refuse_growth(self, run: _Run, tie_id: str, size: int) -> None:
         """The run would make a tie's record too big for the broker. Its events of this run
@@ -605,10 +627,6 @@ def _event_of_tie(message: Incoming, tie_id: str) -> MatchEvent | None:
     except InvalidEvent:
         return None
     return event if event.tie_id == tie_id else None
-
-
-def _state_output(topic: str, state: TieState) -> Output:
-    return Output(topic, state.tie_id.encode(), codecs.encode_tie(state))
 
 
 def _new_refusals(before: TieState, after: TieState, match_id: str) -> list[Refusal]:

@@ -3,7 +3,7 @@ changelog topic."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import faust
@@ -15,6 +15,7 @@ from streams.codecs import (
     TableValue,
     TieRecord,
     UnreadableValue,
+    encode_table_value,
     is_newer,
     mark_key,
 )
@@ -25,11 +26,10 @@ TIE_TABLE = "ties"
 
 
 class TieTable(faust.Table[str, Any]):
-    """A Faust table the processor writes outside an agent's event (batches, catch-up), to
-    the changelog partition it names, and whose restore keeps the newest value of each key:
-    a changelog record written late by a worker that had lost its partitions is ignored."""
+    """A Faust table the processor writes outside an agent's event (batches, catch-up)
+    through `TieStore`, and whose restore keeps the newest value of each key: a changelog
+    record written late by a worker that had lost its partitions is ignored."""
 
-    _forced_partition: int | None = None
     #: Partitions whose changelog held a record this code could not read: their marks are
     #: not trusted, so the processor rebuilds them from `match-events`.
     unreadable: set[int]
@@ -37,19 +37,6 @@ class TieTable(faust.Table[str, Any]):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.unreadable = set()
-
-    def partition_for_key(self, key: Any) -> int | None:
-        if self._forced_partition is not None:
-            return self._forced_partition
-        return super().partition_for_key(key)
-
-    def put(self, key: str, value: TableValue, partition: int) -> None:
-        """``table[key] = value``, its changelog record on ``partition`` (the source's)."""
-        self._forced_partition = partition
-        try:
-            self[key] = value
-        finally:
-            self._forced_partition = None
 
     def apply_changelog_batch(self, batch: Iterable[Any]) -> None:
         """Keep, of each key, the newest value among the table's and the batch's: compared
@@ -79,12 +66,23 @@ class TieTable(faust.Table[str, Any]):
         super().apply_changelog_batch(newest.values())
 
 
+#: Sends one changelog record: ``send(topic, key, value, partition)``, returning once the
+#: producer has it (not once the broker acknowledged it).
+SendRecord = Callable[[str, bytes, bytes, int], Awaitable[object]]
+
+
 class TieStore:
     """What the processor needs of the table: ties by id (with their history), marks by
-    partition."""
+    partition. A write changes the table at once and queues its changelog record, encoded
+    here and sent straight to the producer by :meth:`send_changelog` on the source's
+    partition (Faust's own path, a ``send_soon`` through its buffer and serializers for
+    each record, was a tenth of the worker's time with every update live)."""
 
-    def __init__(self, table: TieTable) -> None:
+    def __init__(self, table: TieTable, send: SendRecord) -> None:
         self.table = table
+        self.send = send
+        self.topic = table.changelog_topic.get_topic_name()
+        self.pending: list[tuple[bytes, bytes, int]] = []
 
     def get(self, tie_id: str) -> TieRecord | None:
         """The tie's full record: a slim one (restored) is rebuilt from its history first;
@@ -103,13 +101,16 @@ class TieStore:
             self.table.data[tie_id] = value  # here only: the changelog has it
         return value if isinstance(value, TieRecord) else None
 
-    def put(self, record: TieRecord, received: Sequence[MatchEvent]) -> None:
-        """``record``, after the chunks of the events the tie ``received`` since the table's."""
-        tie_id = record.state.tie_id
+    def put(
+        self, record: TieRecord, received: Sequence[MatchEvent], encoded: bytes | None = None
+    ) -> None:
+        """``record``, after the chunks of the events the tie ``received`` since the table's;
+        the table keeps a finished tie without its events (the changelog has them all)."""
+        tie_id, partition = record.state.tie_id, record.partition
         for key, chunk in history_writes(self.table.get(tie_id), record, received):
-            self.table.put(key, chunk, record.partition)
-        self.table.put(tie_id, record, record.partition)
-        self.table.data[tie_id] = in_memory(record)  # here only: the changelog has it all
+            self._write(key, chunk, partition)
+        self._write(tie_id, record, partition, encoded)
+        self.table.data[tie_id] = in_memory(record)
 
     def mark(self, partition: int) -> int | None:
         if partition in self.table.unreadable:
@@ -118,10 +119,22 @@ class TieStore:
         return value.offset if isinstance(value, PartitionMark) else None
 
     def set_mark(self, partition: int, offset: int) -> None:
-        self.table.put(
+        self._write(
             mark_key(partition), PartitionMark(partition=partition, offset=offset), partition
         )
         self.table.unreadable.discard(partition)  # rebuilt from the start by now
+
+    async def send_changelog(self) -> None:
+        pending, self.pending = self.pending, []
+        for key, value, partition in pending:
+            await self.send(self.topic, key, value, partition)
+
+    def _write(
+        self, key: str, value: TableValue, partition: int, encoded: bytes | None = None
+    ) -> None:
+        self.table.data[key] = value
+        raw = encode_table_value(value) if encoded is None else encoded
+        self.pending.append((key.encode(), raw, partition))
 
 
 def changelog_topic_name(app_id: str) -> str:
