@@ -72,10 +72,32 @@ outputs_producer = OutputsProducer()
 
 
 async def publish(outputs: Sequence[Output]) -> None:
-    """Send every output and return once the broker acknowledged them all."""
+    """Send every output and return once the broker acknowledged them all.
+
+    Outputs are partitioned as aiokafka's ``send`` would (by key) and appended to one batch
+    per partition, in order, each sent with one ``send_batch``: ``send`` per output cost a
+    partition lookup, a future and a callback each (a tenth of the worker's time live)."""
     producer = outputs_producer.producer or await outputs_producer.get()
-    pending = [await producer.send(o.topic, o.value, key=o.key) for o in outputs]
-    await asyncio.gather(*pending)
+    partitioner = producer._partitioner  # aiokafka's, as ``send`` uses it
+    partitions: dict[str, list[int]] = {}
+    batches: dict[tuple[str, int], Any] = {}
+    sent = []
+    for output in outputs:
+        topic = output.topic
+        if topic not in partitions:
+            partitions[topic] = sorted(await producer.partitions_for(topic))
+        every = partitions[topic]
+        partition = partitioner(output.key, every, every)
+        batch = batches.get((topic, partition))
+        if batch is None:
+            batch = batches[topic, partition] = producer.create_batch()
+        if batch.append(key=output.key, value=output.value, timestamp=None) is None:
+            sent.append(await producer.send_batch(batch, topic, partition=partition))
+            batch = batches[topic, partition] = producer.create_batch()
+            batch.append(key=output.key, value=output.value, timestamp=None)  # fits: first
+    for (topic, partition), batch in batches.items():
+        sent.append(await producer.send_batch(batch, topic, partition=partition))
+    await asyncio.gather(*sent)
 
 
 @app.on_before_shutdown.connect
