@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -110,6 +110,52 @@ async def start_producer(bootstrap: str, *, linger_ms: int = 5, **options: Any) 
     finally:
         sender_log.setLevel(level)
     return await start_producer(bootstrap, linger_ms=linger_ms, acks="all", **options)
+
+
+class Record(Protocol):
+    """What :func:`send_batched` sends: a partition of None is the producer's choice by key."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def partition(self) -> int | None: ...
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    @property
+    def value(self) -> bytes: ...
+
+
+async def send_batched(producer: Any, records: Iterable[Record]) -> list[Any]:
+    """Hand ``records`` to ``producer`` (aiokafka) in one batch per partition, in order,
+    each with one ``send_batch``; returns the futures of the batches' delivery.
+
+    Records without a partition get the one ``send`` would give them (the producer's own
+    partitioner, by key). ``send`` per record cost a partition lookup, a future and a
+    callback each: with every update live, a tenth of the worker's time."""
+    partitioner = producer._partitioner  # aiokafka's, as ``send`` uses it
+    partitions: dict[str, list[int]] = {}
+    batches: dict[tuple[str, int], Any] = {}
+    sent = []
+    for record in records:
+        topic, partition = record.topic, record.partition
+        if partition is None:
+            if topic not in partitions:
+                partitions[topic] = sorted(await producer.partitions_for(topic))
+            every = partitions[topic]
+            partition = partitioner(record.key, every, every)
+        batch = batches.get((topic, partition))
+        if batch is None:
+            batch = batches[topic, partition] = producer.create_batch()
+        if batch.append(key=record.key, value=record.value, timestamp=None) is None:
+            sent.append(await producer.send_batch(batch, topic, partition=partition))
+            batch = batches[topic, partition] = producer.create_batch()
+            batch.append(key=record.key, value=record.value, timestamp=None)  # a first fits
+    for (topic, partition), batch in batches.items():
+        sent.append(await producer.send_batch(batch, topic, partition=partition))
+    return sent
 
 
 async def stop_producer(producer: Any, *, timeout: float = 2.0) -> None:

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from streams.app import app, settings
-from streams.kafka.clients import start_producer, stop_producer
+from streams.kafka.clients import send_batched, start_producer, stop_producer
 from streams.kafka.log import KafkaEventLog
 from streams.topics import TopicNames
 from streams.worker.fencing import fence_producer
 from streams.worker.processor import Fenced, Incoming, Output, Outputs, TieProcessor
-from streams.worker.tables import TieStore, tie_table
+from streams.worker.tables import ChangelogRecord, TieStore, tie_table
 from streams.worker.transport import Sink, register_sink
 
 log = logging.getLogger(__name__)
@@ -38,17 +38,20 @@ ties = tie_table(app, settings.partitions)
 inbox: asyncio.Queue[Incoming] = asyncio.Queue(maxsize=20_000)
 
 
-class OutputsProducer:
-    """The producer of the worker's outputs (tie-scores, match-updates, moments, dead
-    letters), apart from Faust's, which writes the table's changelog: this one is fenced by
-    the ownership lease at the moment its requests leave (`streams.worker.fencing`). Started
-    by the first publish (the first catch-up runs before Faust starts extra services)."""
+class WorkerProducer:
+    """A producer of the worker's own, apart from Faust's, started by its first send (the
+    first catch-up runs before Faust starts extra services) and stopped before shutdown.
+    The outputs' one is fenced by the ownership lease at the moment its requests leave
+    (`streams.worker.fencing`); the changelog's is not (a late record loses on restore)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fenced: bool) -> None:
+        self.fenced = fenced
         self.producer: Any = None
         self.starting = asyncio.Lock()
 
     async def get(self) -> Any:
+        if self.producer is not None:
+            return self.producer
         async with self.starting:
             if self.producer is None:
                 producer = await start_producer(
@@ -58,7 +61,8 @@ class OutputsProducer:
                     max_batch_size=512 * 1024,
                     max_request_size=4 * 1024 * 1024,
                 )
-                fence_producer(producer, app.ownership)
+                if self.fenced:
+                    fence_producer(producer, app.ownership)
                 self.producer = producer
         return self.producer
 
@@ -68,51 +72,41 @@ class OutputsProducer:
             await stop_producer(producer)
 
 
-outputs_producer = OutputsProducer()
+outputs_producer = WorkerProducer(fenced=True)
+changelog_producer = WorkerProducer(fenced=False)
 
 
 async def publish(outputs: Sequence[Output]) -> None:
-    """Send every output and return once the broker acknowledged them all.
+    """Send every output and return once the broker acknowledged them all."""
+    producer = await outputs_producer.get()
+    await asyncio.gather(*await send_batched(producer, outputs))
 
-    Outputs are partitioned as aiokafka's ``send`` would (by key) and appended to one batch
-    per partition, in order, each sent with one ``send_batch``: ``send`` per output cost a
-    partition lookup, a future and a callback each (a tenth of the worker's time live)."""
-    producer = outputs_producer.producer or await outputs_producer.get()
-    partitioner = producer._partitioner  # aiokafka's, as ``send`` uses it
-    partitions: dict[str, list[int]] = {}
-    batches: dict[tuple[str, int], Any] = {}
-    sent = []
-    for output in outputs:
-        topic = output.topic
-        if topic not in partitions:
-            partitions[topic] = sorted(await producer.partitions_for(topic))
-        every = partitions[topic]
-        partition = partitioner(output.key, every, every)
-        batch = batches.get((topic, partition))
-        if batch is None:
-            batch = batches[topic, partition] = producer.create_batch()
-        if batch.append(key=output.key, value=output.value, timestamp=None) is None:
-            sent.append(await producer.send_batch(batch, topic, partition=partition))
-            batch = batches[topic, partition] = producer.create_batch()
-            batch.append(key=output.key, value=output.value, timestamp=None)  # fits: first
-    for (topic, partition), batch in batches.items():
-        sent.append(await producer.send_batch(batch, topic, partition=partition))
-    await asyncio.gather(*sent)
+
+async def send_changelog(records: Sequence[ChangelogRecord]) -> None:
+    """Hand a run's changelog records to the producer, in order (not awaiting the broker,
+    as Faust's own table writes did not)."""
+    for delivery in await send_batched(await changelog_producer.get(), records):
+        delivery.add_done_callback(_changelog_delivered)
+
+
+def _changelog_delivered(delivery: asyncio.Future[Any]) -> None:
+    if not delivery.cancelled() and delivery.exception() is not None:
+        log.error(
+            "a batch of changelog records was not delivered (%r): this worker's table has "
+            "them, but a worker that restores the table from the changelog may not",
+            delivery.exception(),
+        )
 
 
 @app.on_before_shutdown.connect
-async def _stop_outputs_producer(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+async def _stop_producers(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     """The consumer has stopped: nothing more will be published."""
     await outputs_producer.stop()
-
-
-async def send_changelog_record(topic: str, key: bytes, value: bytes, partition: int) -> None:
-    """One changelog record to Faust's producer (not fenced: a late one loses on restore)."""
-    await app.producer.send(topic, key, value, partition, None, None)
+    await changelog_producer.stop()
 
 
 processor = TieProcessor(
-    store=TieStore(ties, send_changelog_record),
+    store=TieStore(ties, send_changelog),
     publish=publish,
     log=KafkaEventLog(settings.bootstrap),
     owner=app.ownership,

@@ -63,6 +63,7 @@ class Output(NamedTuple):
     topic: str
     key: bytes | None
     value: bytes
+    partition: int | None = None  # the producer's choice by key
 
 
 #: Sends outputs and returns when the broker has acknowledged all of them.
