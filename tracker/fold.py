@@ -153,21 +153,32 @@ def _first_schedule(tie: TieState, event: MatchScheduled) -> MatchState:
     return _scheduled(event)
 
 
+#: A match as scheduled, every other field at its default: :func:`_scheduled` copies it
+#: (validating a new MatchState was a twelfth of the live worker's time, one per match).
+_SCHEDULED = MatchState(
+    match_id="-", tie_id="-", leg=1, home="-", away="-", score={}, stats={}, last_seq=0
+)
+_NO_STATS = TeamStats()
+
+
 def _scheduled(event: MatchScheduled) -> MatchState:
     teams = (event.home, event.away)
-    return MatchState(
-        match_id=event.match_id,
-        tie_id=event.tie_id,
-        leg=event.leg,
-        home=event.home,
-        away=event.away,
-        competition=event.competition,
-        venue=event.venue,
-        kickoff=event.kickoff,
-        score=dict.fromkeys(teams, 0),
-        stats={team: TeamStats() for team in teams},
-        last_seq=event.seq,
-        timeline=(event,),
+    return _SCHEDULED.copy_with(
+        {
+            "match_id": event.match_id,
+            "tie_id": event.tie_id,
+            "leg": event.leg,
+            "home": event.home,
+            "away": event.away,
+            "competition": event.competition,
+            "venue": event.venue,
+            "kickoff": event.kickoff,
+            "score": dict.fromkeys(teams, 0),
+            "stats": dict.fromkeys(teams, _NO_STATS),
+            "last_seq": event.seq,
+            "timeline": (event,),
+            "event_ids": frozenset((event.event_id,)),
+        }
     )
 
 
