@@ -203,6 +203,38 @@ async def pause_run(
     return Outcome(ties, compare(expected, latest), regressions, pauses=1)
 
 
+async def pauses_in_turn_run(
+    broker_url: str, log_dir: Path, *, seed: int, ties: int, paused_for: float = 14.0
+) -> Outcome:
+    """Two workers, each SIGSTOPped in turn past the session timeout (one, two, one) while
+    ties are produced over a minute: three takeovers, and three resumed workers that had
+    been caught mid-run or mid-publish (the case that published stale versions)."""
+    rng = random.Random(seed)
+    space = Namespace(broker_url)
+    copies = seed_copies(space.name, ties, interleaved=seed % 2 == 0)
+    expected = {tie[0].tie_id: fold(tie, new_tie(tie[0].tie_id)) for tie in copies}
+    one = Worker(space, log_dir, "one").start()
+    two = Worker(space, log_dir, "two").start()
+    try:
+        one.wait_ready()
+        two.wait_ready()
+        feeding = asyncio.create_task(
+            produce_steadily(space, shuffled_with_copies(copies, rng), seconds=60)
+        )
+        for victim in (one, two, one):
+            await asyncio.sleep(rng.uniform(2, 6))
+            pause(victim)
+            await asyncio.sleep(paused_for + rng.uniform(0, 3))
+            resume(victim)
+        await feeding
+        latest, regressions = await settle(space, expected, timeout=120)
+    finally:
+        for worker in (one, two):
+            resume(worker)
+            worker.stop()
+    return Outcome(ties, compare(expected, latest), regressions, pauses=3)
+
+
 async def restart_run(broker_url: str, log_dir: Path, *, ties: int) -> tuple[Outcome, float]:
     """Ties produced, the worker SIGKILLed as the last events arrive, a new one started, and
     nothing produced after: every state must be right within seconds of the new worker

@@ -3,13 +3,13 @@ taking its partitions back, a restart with nothing after it. Every tie must end 
 to its offline fold and no tie's version may go backwards on `tie-scores`.
 
 The default suite runs one short version of each; the full loops are marked slow:
-`python3 scripts/test.py -m slow -k chaos` (about 25 minutes)."""
+`python3 scripts/test.py -m slow -k chaos` (about 50 minutes)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.streams.chaos import crash_run, pause_run, restart_run
+from tests.streams.chaos import crash_run, pause_run, pauses_in_turn_run, restart_run
 
 pytestmark = pytest.mark.broker
 
@@ -64,6 +64,19 @@ async def test_paused_workers_in_five_runs_publish_nothing_stale(broker_url, tmp
     for run in range(5):
         outcome = await pause_run(broker_url, tmp_path / f"run{run}", seed=run, ties=60)
         print(f"pause run {run}: {outcome}")
+        outcomes.append(outcome)
+    assert all(o.wrong == [] and o.regressions == 0 for o in outcomes)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+async def test_workers_paused_in_turn_three_times_in_ten_runs_publish_nothing_stale(
+    broker_url, tmp_path
+):
+    outcomes = []
+    for run in range(10):
+        outcome = await pauses_in_turn_run(broker_url, tmp_path / f"run{run}", seed=run, ties=90)
+        print(f"pauses in turn, run {run}: {outcome}")
         outcomes.append(outcome)
     assert all(o.wrong == [] and o.regressions == 0 for o in outcomes)
 
