@@ -121,6 +121,16 @@ class SlimRecord(TieRecord):
     (`streams.worker.history`)."""
 
 
+@dataclass(frozen=True)
+class PackedRecord:
+    """A finished tie as a worker keeps it in memory: the bytes of its schema 3 record (what
+    the changelog holds) and its version, a fifth of the memory of the decoded record. A
+    tie that hears of anything again is decoded and rebuilt from its history first."""
+
+    raw: bytes
+    version: int
+
+
 class InlineRecord(TieRecord):
     """A record of schema version 1 or 2: the full state, every event of its legs inline.
     Its history is in no chunk, so the first write after it starts the chunks with a
@@ -277,7 +287,7 @@ def decode_record(raw: bytes) -> TieRecord:
     return InlineRecord.model_validate(data)
 
 
-TableValue = TieRecord | PartitionMark | HistoryChunk
+TableValue = TieRecord | PackedRecord | PartitionMark | HistoryChunk
 
 
 def encode_table_value(value: TableValue) -> bytes:
@@ -285,6 +295,8 @@ def encode_table_value(value: TableValue) -> bytes:
         return orjson.dumps({"mark": value.model_dump()})
     if isinstance(value, HistoryChunk):
         return b"%s%d,%s" % (_THROUGH_PREFIX, value.through, value.raw[1:])
+    if isinstance(value, PackedRecord):
+        return value.raw
     return encode_record(value)
 
 
@@ -303,13 +315,17 @@ def is_newer(value: TableValue, than: TableValue | None) -> bool:
     """Whether a changelog value should replace the one a table holds: ties by version,
     marks by offset, history chunks by the offset they were folded through. A paused worker
     that wrote after it lost its partitions cannot take a restored table back."""
-    if isinstance(value, TieRecord) and isinstance(than, TieRecord):
-        return value.state.version >= than.state.version
+    if isinstance(value, TieRecord | PackedRecord) and isinstance(than, TieRecord | PackedRecord):
+        return tie_version(value) >= tie_version(than)
     if isinstance(value, PartitionMark) and isinstance(than, PartitionMark):
         return value.offset >= than.offset
     if isinstance(value, HistoryChunk) and isinstance(than, HistoryChunk):
         return value.through >= than.through
     return True
+
+
+def tie_version(record: TieRecord | PackedRecord) -> int:
+    return record.version if isinstance(record, PackedRecord) else record.state.version
 
 
 @dataclass(frozen=True)

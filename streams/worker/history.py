@@ -20,15 +20,19 @@ from dataclasses import dataclass, field
 from streams.codecs import (
     HistoryChunk,
     InlineRecord,
+    PackedRecord,
     PartitionMark,
     SlimRecord,
     TableValue,
     TieRecord,
     chunk_key,
+    decode_record,
+    encode_record,
     encode_table_value,
     event_chunks,
     mark_key,
     snapshot_chunk,
+    tie_version,
 )
 from streams.errors import StreamsError
 from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
@@ -60,7 +64,7 @@ def history_writes(
     writes: list[tuple[str, HistoryChunk]] = []
     if isinstance(previous, InlineRecord):  # schema 2: its events are in no chunk yet
         writes.append((chunk_key(tie_id, 0), snapshot_chunk(previous, through)))
-    start = previous.state.version if isinstance(previous, TieRecord) else 0
+    start = tie_version(previous) if isinstance(previous, TieRecord | PackedRecord) else 0
     if start + len(received) != record.state.version:
         # Not a bug we know of; a snapshot keeps the history whole whatever happened.
         log.warning(
@@ -108,11 +112,19 @@ def rebuild(slim: TieRecord, lookup: Callable[[str], object]) -> TieRecord:
     )
 
 
-def in_memory(record: TieRecord) -> TieRecord:
-    """What a store keeps of ``record`` once written: a finished tie without the raw events
-    of its legs (they are most of a tie's memory, and a finished tie rarely hears of
-    anything again: a late event or a redelivery rebuilds it from its history first)."""
-    return slimmed(record) if record.state.status is Status.FINISHED else record
+def in_memory(record: TieRecord, encoded: bytes | None = None) -> TieRecord | PackedRecord:
+    """What a store keeps of ``record`` once written: a finished tie as the bytes of its
+    record (``encoded``, when the caller has them), without the raw events of its legs (a
+    finished tie rarely hears of anything again: a late event or a redelivery decodes it
+    and rebuilds it from its history first)."""
+    if record.state.status is not Status.FINISHED:
+        return record
+    return PackedRecord(encode_record(record) if encoded is None else encoded, record.state.version)
+
+
+def unpacked(value: TableValue | None) -> TableValue | None:
+    """A store's value with a packed record decoded (to a slim one, still to rebuild)."""
+    return decode_record(value.raw) if isinstance(value, PackedRecord) else value
 
 
 def slimmed(record: TieRecord) -> SlimRecord:
@@ -142,7 +154,7 @@ class MemoryTieStore:
     unreadable: set[int] = field(default_factory=set)
 
     def get(self, tie_id: str) -> TieRecord | None:
-        value = self.data.get(tie_id)
+        value = unpacked(self.data.get(tie_id))
         if isinstance(value, SlimRecord):
             try:
                 value = rebuild(value, self.data.get)
@@ -160,7 +172,7 @@ class MemoryTieStore:
         for key, chunk in history_writes(self.data.get(tie_id), record, received):
             self._write(key, chunk)
         self._write(tie_id, record, encoded)
-        self.data[tie_id] = in_memory(record)
+        self.data[tie_id] = in_memory(record, encoded)
 
     def mark(self, partition: int) -> int | None:
         if partition in self.unreadable:

@@ -19,7 +19,7 @@ from streams.codecs import (
     is_newer,
     mark_key,
 )
-from streams.worker.history import Unrestorable, history_writes, in_memory, rebuild
+from streams.worker.history import Unrestorable, history_writes, in_memory, rebuild, unpacked
 from tracker import MatchEvent
 
 TIE_TABLE = "ties"
@@ -94,7 +94,7 @@ class TieStore:
     def get(self, tie_id: str) -> TieRecord | None:
         """The tie's full record: a slim one (restored) is rebuilt from its history first;
         one that cannot be raises :class:`Unrestorable`, its partition marked unreadable."""
-        value = self.table.get(tie_id)
+        value = unpacked(self.table.get(tie_id))
         if isinstance(value, SlimRecord):
             try:
                 value = rebuild(value, self.table.get)
@@ -117,7 +117,7 @@ class TieStore:
         for key, chunk in history_writes(self.table.get(tie_id), record, received):
             self._write(key, chunk, partition)
         self._write(tie_id, record, partition, encoded)
-        self.table.data[tie_id] = in_memory(record)
+        self.table.data[tie_id] = in_memory(record, encoded)
 
     def mark(self, partition: int) -> int | None:
         if partition in self.table.unreadable:

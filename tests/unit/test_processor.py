@@ -10,7 +10,13 @@ import hashlib
 import orjson
 import pytest
 
-from streams.codecs import MAX_EVENT_BYTES, MAX_RECORD_BYTES, SlimRecord, encode_record
+from streams.codecs import (
+    MAX_EVENT_BYTES,
+    MAX_RECORD_BYTES,
+    PackedRecord,
+    SlimRecord,
+    encode_record,
+)
 from tests.builders import MatchFeed, leg_feeds
 from tests.doubles import Group, MemoryBroker, MemoryLog, MemoryTable, worker
 from tests.seed import SEED_FILES, SEED_TIE, load_events, seed_as
@@ -431,7 +437,7 @@ async def test_a_finished_tie_kept_slim_still_knows_a_redelivered_event_from_a_f
     log = MemoryLog()
     processor, table, broker = worker(log)
     await live(processor, log, events)
-    assert isinstance(table.data[SEED_TIE], SlimRecord)  # finished: its events left memory
+    assert isinstance(table.data[SEED_TIE], PackedRecord)  # finished: kept as its bytes
     forged = events[4].model_copy(update={"scorer": "Lionel Messi"})
     await deliver(processor, log.append_events([events[4], forged]))
     assert [m["reason"] for m in broker.on("dead-letters")] == ["conflicting_duplicate"]
