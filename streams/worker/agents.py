@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from streams.app import app, settings
@@ -82,20 +82,11 @@ async def publish(outputs: Sequence[Output]) -> None:
     await asyncio.gather(*await send_batched(producer, outputs))
 
 
-async def send_changelog(records: Sequence[ChangelogRecord]) -> None:
-    """Hand a run's changelog records to the producer, in order (not awaiting the broker,
-    as Faust's own table writes did not)."""
-    for delivery in await send_batched(await changelog_producer.get(), records):
-        delivery.add_done_callback(_changelog_delivered)
-
-
-def _changelog_delivered(delivery: asyncio.Future[Any]) -> None:
-    if not delivery.cancelled() and delivery.exception() is not None:
-        log.error(
-            "a batch of changelog records was not delivered (%r): this worker's table has "
-            "them, but a worker that restores the table from the changelog may not",
-            delivery.exception(),
-        )
+async def send_changelog(records: Sequence[ChangelogRecord]) -> Awaitable[object]:
+    """Hand a run's changelog records to the producer, in order; returns their delivery
+    (the store awaits it before the partition's next mark)."""
+    deliveries = await send_batched(await changelog_producer.get(), records)
+    return asyncio.gather(*deliveries)
 
 
 @app.on_before_shutdown.connect

@@ -73,9 +73,9 @@ class ChangelogRecord(NamedTuple):
     value: bytes
 
 
-#: Sends a run's changelog records in order, returning once the producer has them (not
-#: once the broker acknowledged them).
-SendRecords = Callable[[Sequence[ChangelogRecord]], Awaitable[object]]
+#: Sends a run's changelog records in order, returning once the producer has them, with an
+#: awaitable that is done when the broker has acknowledged all of them (or failed).
+SendRecords = Callable[[Sequence[ChangelogRecord]], Awaitable[Awaitable[object]]]
 
 
 class TieStore:
@@ -90,6 +90,9 @@ class TieStore:
         self.send = send
         self.topic = table.changelog_topic.get_topic_name()
         self.pending: list[ChangelogRecord] = []
+        #: Records sent and not known to be in the changelog yet, with their delivery.
+        self.in_flight: list[tuple[Awaitable[object], list[ChangelogRecord]]] = []
+        self.is_marking = False
 
     def get(self, tie_id: str) -> TieRecord | None:
         """The tie's full record: a slim one (restored) is rebuilt from its history first;
@@ -130,11 +133,35 @@ class TieStore:
             mark_key(partition), PartitionMark(partition=partition, offset=offset), partition
         )
         self.table.unreadable.discard(partition)  # rebuilt from the start by now
+        self.is_marking = True
 
     async def send_changelog(self) -> None:
+        """Send what was written since the last call. A mark says every record before it is
+        in the changelog, so before one leaves, every record sent earlier must have been
+        acknowledged: any that were not (the broker refused them past the producer's
+        retries) are sent again first, in the same batch as the mark."""
+        if self.is_marking:
+            self.is_marking = False
+            self.pending = [*await self._undelivered(), *self.pending]
         pending, self.pending = self.pending, []
         if pending:
-            await self.send(pending)
+            self.in_flight.append((await self.send(pending), pending))
+
+    async def _undelivered(self) -> list[ChangelogRecord]:
+        in_flight, self.in_flight = self.in_flight, []
+        again: list[ChangelogRecord] = []
+        for delivery, records in in_flight:
+            try:
+                await delivery
+            except Exception as error:  # the broker's refusal, after the producer's retries
+                self.table.log.error(
+                    "%d changelog records were not delivered (%r): sent again before the "
+                    "partition's mark",
+                    len(records),
+                    error,
+                )
+                again += records
+        return again
 
     def _write(
         self, key: str, value: TableValue, partition: int, encoded: bytes | None = None

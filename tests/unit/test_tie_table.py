@@ -1,16 +1,19 @@
-"""The worker's tie table restoring its changelog (a real Faust table on the in-memory store,
-no broker): of each key it keeps the newest value, whatever order the records come in, so a
-paused worker's late writes cannot take the table back."""
+"""The worker's tie table (a real Faust table on the in-memory store, no broker): restoring
+its changelog it keeps the newest value of each key, whatever order the records come in,
+so a paused worker's late writes cannot take the table back; writing it, no mark leaves
+before every record it covers is in."""
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import faust
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 
 from streams.codecs import PartitionMark, TieRecord, mark_key
-from streams.worker.tables import TieTable, tie_table
+from streams.worker.tables import TieStore, TieTable, tie_table
 from tests.seed import SEED_FILES, SEED_TIE, load_events
 from tracker import fold, new_tie
 
@@ -63,3 +66,34 @@ def test_a_newer_record_later_in_the_batch_replaces_an_older_one(table):
         ]
     )
     assert table.data[SEED_TIE].state.version == seed_record(20).state.version
+
+
+class FlakyChangelog:
+    """Records what the store sends; the first delivery fails as a broker refusing the
+    batch past the producer's retries would make it fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[list[bytes]] = []
+
+    async def __call__(self, records):
+        self.sent.append([record.key for record in records])
+        delivery = asyncio.get_running_loop().create_future()
+        if len(self.sent) == 1:
+            delivery.set_exception(KafkaTimeoutError("the broker did not answer"))
+        else:
+            delivery.set_result(None)
+        return delivery
+
+
+async def test_records_the_broker_refused_are_sent_again_before_the_next_mark(table):
+    changelog = FlakyChangelog()
+    store = TieStore(table, changelog)
+    seed = load_events(*SEED_FILES)
+    store.put(seed_record(8), seed[:8])
+    await store.send_changelog()  # its delivery fails
+    store.put(seed_record(12), seed[8:12])
+    store.set_mark(0, 12)
+    await store.send_changelog()
+    first, second = changelog.sent
+    assert second[: len(first)] == first  # refused ones first, in their order
+    assert second[-1] == mark_key(0).encode()  # the mark after every record it covers
