@@ -8,7 +8,7 @@ import asyncio
 import os
 import random
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,29 +178,18 @@ async def pause_run(
     """Two workers share the ties; one is SIGSTOPped past the session timeout while ties are
     produced, the other takes over, then the paused one is SIGCONTed and must not publish
     anything stale."""
-    rng = random.Random(seed)
-    space = Namespace(broker_url)
-    copies = seed_copies(space.name, ties, interleaved=False)
-    expected = {tie[0].tie_id: fold(tie, new_tie(tie[0].tie_id)) for tie in copies}
-    one = Worker(space, log_dir, "one").start()
-    two = Worker(space, log_dir, "two").start()
-    try:
-        one.wait_ready()
-        two.wait_ready()
-        feeding = asyncio.create_task(
-            produce_steadily(space, shuffled_with_copies(copies, rng), seconds=30)
-        )
+
+    async def pause_one(rng: random.Random, one: Worker, two: Worker) -> int:
         await asyncio.sleep(rng.uniform(3, 6))
         pause(one)
         await asyncio.sleep(paused_for)
         resume(one)
-        await feeding
-        latest, regressions = await settle(space, expected, timeout=120)
-    finally:
-        resume(one)
-        one.stop()
-        two.stop()
-    return Outcome(ties, compare(expected, latest), regressions, pauses=1)
+        return 1
+
+    return await _paused_workers_run(
+        broker_url, log_dir, seed=seed, ties=ties, interleaved=False, seconds=30,
+        pauses=pause_one,
+    )  # fmt: skip
 
 
 async def pauses_in_turn_run(
@@ -209,9 +198,36 @@ async def pauses_in_turn_run(
     """Two workers, each SIGSTOPped in turn past the session timeout (one, two, one) while
     ties are produced over a minute: three takeovers, and three resumed workers that had
     been caught mid-run or mid-publish (the case that published stale versions)."""
+
+    async def in_turn(rng: random.Random, one: Worker, two: Worker) -> int:
+        for victim in (one, two, one):
+            await asyncio.sleep(rng.uniform(2, 6))
+            pause(victim)
+            await asyncio.sleep(paused_for + rng.uniform(0, 3))
+            resume(victim)
+        return 3
+
+    return await _paused_workers_run(
+        broker_url, log_dir, seed=seed, ties=ties, interleaved=seed % 2 == 0, seconds=60,
+        pauses=in_turn,
+    )  # fmt: skip
+
+
+async def _paused_workers_run(
+    broker_url: str,
+    log_dir: Path,
+    *,
+    seed: int,
+    ties: int,
+    interleaved: bool,
+    seconds: float,
+    pauses: Callable[[random.Random, Worker, Worker], Awaitable[int]],
+) -> Outcome:
+    """Two workers share the ties, produced over ``seconds`` while ``pauses`` SIGSTOPs and
+    SIGCONTs them (it returns how many pauses it made); then every tie is checked."""
     rng = random.Random(seed)
     space = Namespace(broker_url)
-    copies = seed_copies(space.name, ties, interleaved=seed % 2 == 0)
+    copies = seed_copies(space.name, ties, interleaved=interleaved)
     expected = {tie[0].tie_id: fold(tie, new_tie(tie[0].tie_id)) for tie in copies}
     one = Worker(space, log_dir, "one").start()
     two = Worker(space, log_dir, "two").start()
@@ -219,20 +235,16 @@ async def pauses_in_turn_run(
         one.wait_ready()
         two.wait_ready()
         feeding = asyncio.create_task(
-            produce_steadily(space, shuffled_with_copies(copies, rng), seconds=60)
+            produce_steadily(space, shuffled_with_copies(copies, rng), seconds=seconds)
         )
-        for victim in (one, two, one):
-            await asyncio.sleep(rng.uniform(2, 6))
-            pause(victim)
-            await asyncio.sleep(paused_for + rng.uniform(0, 3))
-            resume(victim)
+        made = await pauses(rng, one, two)
         await feeding
         latest, regressions = await settle(space, expected, timeout=120)
     finally:
         for worker in (one, two):
             resume(worker)
             worker.stop()
-    return Outcome(ties, compare(expected, latest), regressions, pauses=3)
+    return Outcome(ties, compare(expected, latest), regressions, pauses=made)
 
 
 async def restart_run(broker_url: str, log_dir: Path, *, ties: int) -> tuple[Outcome, float]:
