@@ -83,10 +83,11 @@ def fence_producer(producer: Any, ownership: Ownership) -> None:
     aiokafka sends them later, from its accumulator: a worker paused between the two (seen
     in the chaos suite: SIGSTOP during a publish) sent the run after its resume, when another
     worker had published newer versions of the same ties, and `tie-scores` went backwards.
-    Here the check is made again as the request is built and written to the socket, with no
-    wait in between, so what leaves after a pause is refused. (A pause between the check and
-    the write itself, microseconds, is not covered: only broker-side fencing, which the
-    embedded broker lacks, could.) The changelog is not sent through this producer: its late
+    Here the check is made again when aiokafka's client is given the request, just before it
+    writes it to the socket (with no wait in between while the connection is up), so what
+    leaves after a pause is refused. (A pause between the check and the write itself,
+    microseconds, is not covered: only broker-side fencing, which the embedded broker
+    lacks, could.) The changelog is not sent through this producer: its late
     records are ignored on restore instead (`streams.codecs.is_newer`)."""
     client = producer.client
     send = client.send
