@@ -1,6 +1,6 @@
 """A tie's history in the tie table: every event the tie received, written once to the
 changelog in append-only chunks, and the full state rebuilt from them when only a slim
-record is at hand (after a restore, or once a finished tie was slimmed to save memory).
+record is at hand (after a restore, or once a finished tie was packed to save memory).
 
 The record (`streams.codecs.encode_record`) holds the derived state without the raw events,
 so its size follows the tie's public state; the events of a run go to one new chunk per
@@ -125,20 +125,6 @@ def in_memory(record: TieRecord, encoded: bytes | None = None) -> TieRecord | Pa
 def unpacked(value: TableValue | None) -> TableValue | None:
     """A store's value with a packed record decoded (to a slim one, still to rebuild)."""
     return decode_record(value.raw) if isinstance(value, PackedRecord) else value
-
-
-def slimmed(record: TieRecord) -> SlimRecord:
-    """``record`` without the raw events of its legs: what the changelog holds of it."""
-    legs = tuple(
-        leg.model_copy(update={"timeline": (), "held": (), "refused": (), "event_ids": frozenset()})
-        for leg in record.state.legs
-    )
-    return SlimRecord(
-        state=record.state.model_copy(update={"legs": legs}),
-        partition=record.partition,
-        offset=record.offset,
-        positions=record.positions,
-    )
 
 
 @dataclass
