@@ -115,16 +115,32 @@ def mark_key(partition: int) -> str:
 
 
 class SlimRecord(TieRecord):
-    """A record as the changelog holds it since schema version 3: the state without the raw
-    events of its legs (their timelines, held events and refusals are empty). It is never
-    folded: the store rebuilds the full state from the tie's history chunks first
-    (`streams.worker.history`)."""
+    """A record as the changelog holds it since schema version 3, never folded: the store
+    rebuilds the full state from the tie's history chunks first (`streams.worker.history`)
+    and trusts it only if it reads as the record says.
+
+    Since version 4 its ``state`` is the tie's *headline*: the public state without the
+    lists of a leg that grow with its events (goals, dismissals, VAR reviews, gaps,
+    cancellations; with the raw events, refusals and held events, empty here), and
+    ``digest`` is the hash of the whole public state (:func:`state_digest`), what the
+    rebuilt state must give. A version 3 record has the whole public state and no digest."""
+
+    digest: str | None = None
+
+    def is_state_of(self, state: TieState, state_json: bytes) -> bool:
+        """Whether ``state`` (a rebuilt one, ``state_json`` its public JSON) is this
+        record's."""
+        if state.version != self.state.version:
+            return False
+        if self.digest is None:
+            return state_json == encode_tie(self.state)
+        return state_digest(state_json) == self.digest
 
 
 @dataclass(frozen=True)
 class PackedRecord:
-    """A finished tie as a worker keeps it in memory: the bytes of its schema 3 record (what
-    the changelog holds) and its version, a fifth of the memory of the decoded record. A
+    """A finished tie as a worker keeps it in memory: the bytes of its record (what the
+    changelog holds) and its version, a fraction of the memory of the decoded record. A
     tie that hears of anything again is decoded and rebuilt from its history first."""
 
     raw: bytes
@@ -221,22 +237,44 @@ def _leg_private(leg: MatchState) -> bytes:
     )
 
 
-#: Version 3 left the raw events out (they are in the tie's history chunks, each written
-#: once); version 2 added per-match positions, held events and refusals; version 1 records
-#: (no ``schema_version``) kept each leg's events under ``timelines``.
-RECORD_SCHEMA_VERSION = 3
+#: Version 4 keeps the headline of the state and a digest of the whole (the lists of a leg
+#: that grow with its events made each record of a dense match as big as its goals, and the
+#: changelog of one match grow with the square of them); version 3 left the raw events out
+#: (they are in the tie's history chunks, each written once); version 2 added per-match
+#: positions, held events and refusals; version 1 records (no ``schema_version``) kept each
+#: leg's events under ``timelines``.
+RECORD_SCHEMA_VERSION = 4
+#: What a record leaves out of each leg: its raw events and every list that grows with them.
+_LEG_GROWING = {"timeline", "held", "refused", "goals", "sent_off", "var_reviews", "seq_gaps"}
+_HEADLINE_EXCLUDE: Any = {"legs": {"__all__": {*_LEG_GROWING, "cancelled"}}}
+
+
+def state_digest(state_json: bytes) -> str:
+    """The hash a record keeps of its tie's public JSON (``encode_tie``)."""
+    return hashlib.blake2b(state_json, digest_size=16).hexdigest()
 
 
 def encode_record(record: TieRecord, state_json: bytes | None = None) -> bytes:
-    """The record as the changelog holds it: the public state and the source positions,
-    without the raw events (a size that follows the tie's public state, not its events).
-    ``state_json`` is ``encode_tie(record.state)`` when the caller has it already."""
-    return b'{"schema_version":%d,"partition":%d,"offset":%d,"positions":%s,"state":%s}' % (
-        RECORD_SCHEMA_VERSION,
-        record.partition,
-        record.offset,
-        orjson.dumps(record.positions),
-        encode_tie(record.state) if state_json is None else state_json,
+    """The record as the changelog holds it: the headline of the state, the digest of its
+    public JSON and the source positions (a size that follows the tie's headline, the same
+    from its first event to its last). ``state_json`` is ``encode_tie(record.state)`` when
+    the caller has it already."""
+    state = record.state
+    if isinstance(record, SlimRecord) and record.digest is not None:
+        digest = record.digest  # a headline: the whole state is not at hand
+    else:
+        digest = state_digest(encode_tie(state) if state_json is None else state_json)
+    return (
+        b'{"schema_version":%d,"partition":%d,"offset":%d,"positions":%s,"digest":"%s",'
+        b'"state":%s}'
+        % (
+            RECORD_SCHEMA_VERSION,
+            record.partition,
+            record.offset,
+            orjson.dumps(record.positions),
+            digest.encode(),
+            state.__pydantic_serializer__.to_json(state, exclude=_HEADLINE_EXCLUDE),
+        )
     )
 
 
@@ -268,11 +306,11 @@ def _record_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def decode_record(raw: bytes) -> TieRecord:
-    """A table record of any schema version: a :class:`SlimRecord` from version 3, an
+    """A table record of any schema version: a :class:`SlimRecord` from version 3 on, an
     :class:`InlineRecord` (its events upcast) from versions 1 and 2."""
     data = orjson.loads(raw)
     version = data.pop("schema_version", 1)
-    if version == RECORD_SCHEMA_VERSION:
+    if version in (3, RECORD_SCHEMA_VERSION):
         return SlimRecord.model_validate(data)
     if version == 1:
         data = _record_v1_to_v2(data)

@@ -2,13 +2,14 @@
 changelog in append-only chunks, and the full state rebuilt from them when only a slim
 record is at hand (after a restore, or once a finished tie was packed to save memory).
 
-The record (`streams.codecs.encode_record`) holds the derived state without the raw events,
-so its size follows the tie's public state; the events of a run go to one new chunk per
+The record (`streams.codecs.encode_record`) holds the tie's headline (the derived state
+without the raw events and the lists that grow with them) and a digest of its public state,
+so its size does not grow with the tie's events; the events of a run go to one new chunk per
 tie (`streams.codecs.chunk_key`: the tie id and the number of the chunk's first event in the
 order the tie received them). A tie's ``version`` counts the events it received, so the
 chunks of a record of version V hold events 0 .. V-1, and re-folding them in that order
-gives the state back (the fold is deterministic): it is checked against the record before
-it is trusted.
+gives the state back (the fold is deterministic): it is checked against the record's digest
+before it is trusted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from streams.codecs import (
     decode_record,
     encode_record,
     encode_table_value,
+    encode_tie,
     event_chunks,
     mark_key,
     snapshot_chunk,
@@ -81,10 +83,10 @@ def history_writes(
     return writes
 
 
-def rebuild(slim: TieRecord, lookup: Callable[[str], object]) -> TieRecord:
+def rebuild(slim: SlimRecord, lookup: Callable[[str], object]) -> TieRecord:
     """The full record of ``slim`` from its history chunks (``lookup`` reads the table);
-    raises :class:`Unrestorable` unless the re-fold equals ``slim`` (version and public
-    state)."""
+    raises :class:`Unrestorable` unless the re-fold is ``slim``'s state (its version and
+    its public state, or since schema 4 that state's digest)."""
     tie_id, version = slim.state.tie_id, slim.state.version
     state: TieState = new_tie(tie_id)
     received = 0
@@ -105,7 +107,7 @@ def rebuild(slim: TieRecord, lookup: Callable[[str], object]) -> TieRecord:
         except (RuleViolation, InvalidEvent, ValueError) as error:
             raise Unrestorable(slim, f"chunk at event {received}: {error}") from None
         received += len(events)
-    if state.version != version or state.to_json() != slim.state.to_json():
+    if not slim.is_state_of(state, encode_tie(state)):
         raise Unrestorable(slim, f"its events fold to another state (version {state.version})")
     return TieRecord(
         state=state, partition=slim.partition, offset=slim.offset, positions=slim.positions

@@ -303,8 +303,9 @@ class TieProcessor:
         for tie_id, written in list(run.records.items()):
             state_json = codecs.encode_tie(written.state)
             raw = codecs.encode_record(written, state_json)
-            if len(raw) > codecs.MAX_RECORD_BYTES:
-                self._refuse_growth(run, tie_id, len(raw))
+            size = max(len(state_json), len(raw))  # `tie-scores` carries the whole state
+            if size > codecs.MAX_RECORD_BYTES:
+                self._refuse_growth(run, tie_id, size)
                 kept = run.records.get(tie_id)
                 if kept is None:
                     continue
@@ -363,9 +364,7 @@ class TieProcessor:
         while too_big - fits > 1:
             middle = (fits + too_big) // 2
             record = record_after(middle)
-            is_small = (
-                record is None or len(codecs.encode_record(record)) <= codecs.MAX_RECORD_BYTES
-            )
+            is_small = record is None or _largest_write(record) <= codecs.MAX_RECORD_BYTES
             fits, too_big = (middle, too_big) if is_small else (fits, middle)
         key = tie_id.encode()
         run.told = [o for o in run.told if not (o.topic == self.outputs.moments and o.key == key)]
@@ -651,3 +650,10 @@ def _is_behind(state: TieState, event: MatchEvent) -> bool:
         return False
     earlier = next((other for other in state.legs if other.leg == leg.leg - 1), None)
     return earlier is not None and earlier.status is not Status.FINISHED
+
+
+def _largest_write(record: TieRecord) -> int:
+    """The bytes of the largest message a write of ``record`` makes: its `tie-scores`
+    update (the whole public state) or its changelog record."""
+    state_json = codecs.encode_tie(record.state)
+    return max(len(state_json), len(codecs.encode_record(record, state_json)))

@@ -10,12 +10,13 @@ import hashlib
 import orjson
 import pytest
 
+from streams.bench.changelog import changelog_bytes_dense_match
 from streams.codecs import (
     MAX_EVENT_BYTES,
     MAX_RECORD_BYTES,
     PackedRecord,
     SlimRecord,
-    encode_record,
+    encode_tie,
 )
 from tests.builders import MatchFeed, leg_feeds
 from tests.doubles import Group, MemoryBroker, MemoryLog, MemoryTable, worker
@@ -279,8 +280,9 @@ async def test_bad_input_of_every_kind_is_dead_lettered_with_its_reason_and_a_bo
 
 
 async def test_no_valid_input_can_grow_a_tie_past_the_record_limit():
-    """The record holds the public state, which grows with the goals that stand (the raw
-    events are in the tie's history, in chunks each under the limit)."""
+    """The `tie-scores` update holds the public state, which grows with the goals that stand
+    (the record holds its headline, the raw events are in the tie's history, in chunks each
+    under the limit)."""
     feed = MatchFeed("marathon", "marathon-m", "Inter Miami", "LAFC")
     names = {"scorer": "A" * 100, "assist": "B" * 100}
     events = [feed.scheduled(rules="league"), feed.starts("first_half", 0)]
@@ -289,7 +291,10 @@ async def test_no_valid_input_can_grow_a_tie_past_the_record_limit():
     processor, table, broker = worker(log)
     await processor.handle(log.append_events(events))
     stored = table.get("marathon")
-    assert stored is not None and len(encode_record(stored)) <= MAX_RECORD_BYTES
+    assert stored is not None and len(encode_tie(stored.state)) <= MAX_RECORD_BYTES
+    assert len(encode_tie(stored.state)) > MAX_RECORD_BYTES - 1000  # it was cut at the limit
+    updates = [o.value for o in broker.published if o.topic == "tie-scores"]
+    assert updates and all(len(value) <= MAX_RECORD_BYTES for value in updates)
     refused = [m for m in broker.on("dead-letters") if m["reason"] == "tie_too_large"]
     assert refused and len(refused) + stored.state.version == len(events)
     assert all(len(value) <= MAX_RECORD_BYTES for _, value in table.changelog)
@@ -322,6 +327,13 @@ async def test_a_live_feed_writes_each_event_once_in_one_chunk_per_run_and_no_ev
     records = [value for key, value in table.changelog if key == SEED_TIE]
     assert len(records) == len(events)
     assert not any(b'"timeline"' in record or b'"held"' in record for record in records)
+
+
+def test_a_dense_matchs_changelog_grows_with_its_events_not_with_their_square():
+    """Each record holds the tie's headline, the same size from the first goal to the
+    three-hundredth; the goals are in the history once (the benchmark's dense match)."""
+    half, whole = changelog_bytes_dense_match(600), changelog_bytes_dense_match(1200)
+    assert whole < 2.1 * half
 
 
 async def test_a_backlog_writes_one_chunk_per_tie_and_run_with_both_legs_in_arrival_order():
