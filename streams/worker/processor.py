@@ -632,7 +632,7 @@ def _event_of_tie(message: Incoming, tie_id: str) -> MatchEvent | None:
 def _new_refusals(before: TieState, after: TieState, match_id: str) -> list[Refusal]:
     old = before.leg_for_match(match_id)
     new = after.leg_for_match(match_id)
-    if new is None:
+    if new is None or (old is not None and new.refused is old.refused):
         return []
     return list(new.refused[len(old.refused) if old is not None else 0 :])
 

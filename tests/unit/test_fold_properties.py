@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import tie_streams
-from tracker import MatchEvent, TieState, TrackerError, fold, new_tie
+from tracker import MatchEvent, TieState, TrackerError, evolve, fold, new_tie
 from tracker.events import (
     CardShown,
     EventRetracted,
@@ -20,6 +20,7 @@ from tracker.events import (
     SaveMade,
     SubstitutionMade,
 )
+from tracker.moments import all_moments, moments
 from tracker.rules import PRESETS
 
 SETTINGS = settings(
@@ -166,3 +167,38 @@ def test_advancing_agrees_with_a_brute_force_reference_of_the_away_goals_rules(e
     tie = fold_all(prefix)
     assert PRESETS[tie.rules.name].away_goals
     assert tie.advancing == reference_advancing(prefix)
+
+
+@SETTINGS
+@given(tie_streams(), st.data())
+def test_the_moments_shortcut_hides_no_moment_even_with_corrections_and_late_events(events, data):
+    """`moments` skips the work for events that tell nothing; over random ties delivered
+    with swaps (held events, late gap fills) and a retraction, it says exactly what working
+    every moment out says."""
+    delivered = list(events)
+    for _ in range(data.draw(st.integers(0, 3))):
+        i = data.draw(st.integers(1, len(delivered) - 1))
+        j = data.draw(st.integers(1, len(delivered) - 1))
+        delivered[i], delivered[j] = delivered[j], delivered[i]
+    candidates = [e for e in events if isinstance(e, RETRACTABLE)]
+    if candidates:
+        removed = data.draw(st.sampled_from(candidates))
+        last_seq = max(e.seq for e in events if e.match_id == removed.match_id)
+        retraction = EventRetracted(
+            event_id="correction-1",
+            tie_id=removed.tie_id,
+            match_id=removed.match_id,
+            seq=last_seq + 1,
+            retracted_event_id=removed.event_id,
+        )
+        delivered.insert(data.draw(st.integers(1, len(delivered))), retraction)
+    state, told = new_tie(events[0].tie_id), 0
+    for event in delivered:
+        try:
+            after = evolve(state, event)
+        except TrackerError:
+            continue  # refused: the state stays as it was
+        assert moments(state, after, event) == all_moments(state, after, event)
+        told += len(all_moments(state, after, event))
+        state = after
+    assert told or len(events) < 3
