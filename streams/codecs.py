@@ -119,9 +119,9 @@ class SlimRecord(TieRecord):
     rebuilds the full state from the tie's history chunks first (`streams.worker.history`)
     and trusts it only if it reads as the record says.
 
-    Since version 4 its ``state`` is the tie's *headline*: the public state without the
-    lists of a leg that grow with its events (goals, dismissals, VAR reviews, gaps,
-    cancellations; with the raw events, refusals and held events, empty here), and
+    Since version 4 its ``state`` is the tie's *headline*: the tie's own derived state
+    (teams, rules, status, aggregate, away goals, who goes through and why, goals needed,
+    winner, version) without its legs, whose goals, cards and reviews grow with the events;
     ``digest`` is the hash of the whole public state (:func:`state_digest`), what the
     rebuilt state must give. A version 3 record has the whole public state and no digest."""
 
@@ -237,16 +237,16 @@ def _leg_private(leg: MatchState) -> bytes:
     )
 
 
-#: Version 4 keeps the headline of the state and a digest of the whole (the lists of a leg
-#: that grow with its events made each record of a dense match as big as its goals, and the
-#: changelog of one match grow with the square of them); version 3 left the raw events out
+#: Version 4 keeps the headline of the state (the tie without its legs) and a digest of the
+#: whole (the legs' goals made each record of a dense match as big as all its goals so far,
+#: and the changelog of one match grow with the square of them); version 3 left the raw events out
 #: (they are in the tie's history chunks, each written once); version 2 added per-match
 #: positions, held events and refusals; version 1 records (no ``schema_version``) kept each
 #: leg's events under ``timelines``.
 RECORD_SCHEMA_VERSION = 4
-#: What a record leaves out of each leg: its raw events and every list that grows with them.
-_LEG_GROWING = {"timeline", "held", "refused", "goals", "sent_off", "var_reviews", "seq_gaps"}
-_HEADLINE_EXCLUDE: Any = {"legs": {"__all__": {*_LEG_GROWING, "cancelled"}}}
+#: What a record leaves out of the state: its legs (their goals, cards, reviews... grow with
+#: the events; and serializing them again for the record was a tenth of a live event's cost).
+_HEADLINE_EXCLUDE = {"legs"}
 
 
 def state_digest(state_json: bytes) -> str:
@@ -256,8 +256,8 @@ def state_digest(state_json: bytes) -> str:
 
 def encode_record(record: TieRecord, state_json: bytes | None = None) -> bytes:
     """The record as the changelog holds it: the headline of the state, the digest of its
-    public JSON and the source positions (a size that follows the tie's headline, the same
-    from its first event to its last). ``state_json`` is ``encode_tie(record.state)`` when
+    public JSON and the source positions (a few hundred bytes, the same from the tie's first
+    event to its last). ``state_json`` is ``encode_tie(record.state)`` when
     the caller has it already."""
     state = record.state
     if isinstance(record, SlimRecord) and record.digest is not None:
