@@ -71,7 +71,22 @@ def encode_event(event: MatchEvent) -> bytes:
 
 
 def encode_tie(state: TieState) -> bytes:
-    return state.to_json().encode()
+    """The tie's public JSON (`tie-scores`), byte for byte ``state.to_json()``."""
+    return encode_tie_and_legs(state)[0]
+
+
+def encode_tie_and_legs(state: TieState) -> tuple[bytes, dict[str, bytes]]:
+    """The tie's public JSON and each leg's (`match-updates`, ``leg.to_json()``) by match
+    id: the legs are serialized once for both (a live event published its leg twice, a
+    fifth of the cost of its outputs)."""
+    legs = {leg.match_id: leg.to_json().encode() for leg in state.legs}
+    head = state.__pydantic_serializer__.to_json(state, exclude=_TIE_HEAD_EXCLUDE)
+    # TieState's last two fields are ``legs`` and ``version``, in that order.
+    tie = b'%s,"legs":[%s],"version":%d}' % (head[:-1], b",".join(legs.values()), state.version)
+    return tie, legs
+
+
+_TIE_HEAD_EXCLUDE = {"legs", "version"}
 
 
 def decode_tie(raw: bytes) -> TieState:

@@ -300,8 +300,9 @@ class TieProcessor:
     async def _flush(self, run: _Run) -> None:
         """Publish the run's outputs, then store its records, then (now and then) the mark."""
         encoded: dict[str, tuple[bytes, bytes]] = {}  # tie -> its state's JSON, its record
+        legs: dict[str, bytes] = {}  # match -> its JSON, as in its tie's
         for tie_id, written in list(run.records.items()):
-            state_json = codecs.encode_tie(written.state)
+            state_json, legs_json = codecs.encode_tie_and_legs(written.state)
             raw = codecs.encode_record(written, state_json)
             size = max(len(state_json), len(raw))  # `tie-scores` carries the whole state
             if size > codecs.MAX_RECORD_BYTES:
@@ -309,9 +310,10 @@ class TieProcessor:
                 kept = run.records.get(tie_id)
                 if kept is None:
                     continue
-                state_json = codecs.encode_tie(kept.state)
+                state_json, legs_json = codecs.encode_tie_and_legs(kept.state)
                 raw = codecs.encode_record(kept, state_json)
             encoded[tie_id] = (state_json, raw)
+            legs.update(legs_json)
         outputs = list(run.told)
         for tie_id in sorted(run.touched):
             if tie_id in encoded:
@@ -323,12 +325,9 @@ class TieProcessor:
                 state_json = codecs.encode_tie(stored.state)
             outputs.append(Output(self.outputs.tie_scores, tie_id.encode(), state_json))
         for match_id, tie_id in run.matches.items():
-            record = run.records.get(tie_id)
-            leg = record.state.leg_for_match(match_id) if record is not None else None
-            if leg is not None:
-                outputs.append(
-                    Output(self.outputs.match_updates, match_id.encode(), leg.to_json().encode())
-                )
+            leg_json = legs.get(match_id) if tie_id in encoded else None
+            if leg_json is not None:
+                outputs.append(Output(self.outputs.match_updates, match_id.encode(), leg_json))
         if outputs:
             await self._send(run, outputs)
         elif not await self.owner.confirm(run.partition, run.generation):

@@ -6,6 +6,7 @@ import base64
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from streams.codecs import (
     HistoryChunk,
@@ -18,12 +19,14 @@ from streams.codecs import (
     encode_record,
     encode_table_value,
     encode_tie,
+    encode_tie_and_legs,
     is_newer,
     state_digest,
 )
 from streams.worker.history import Unrestorable, history_writes, rebuild
 from tests.seed import SEED_TIE as TIE
-from tracker import InvalidEvent, fold, new_tie
+from tests.strategies import tie_streams
+from tracker import InvalidEvent, evolve, fold, new_tie
 
 
 def test_a_tie_record_holds_no_event_and_its_history_chunks_give_the_timelines_back(
@@ -122,3 +125,14 @@ def test_a_dead_letter_keeps_the_original_bytes_and_where_they_came_from():
         41,
         TIE,
     )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tie_streams())
+def test_the_tie_json_built_with_its_legs_once_is_the_public_json_byte_for_byte(events):
+    state = new_tie(events[0].tie_id)
+    for event in events:
+        state = evolve(state, event)
+        tie, legs = encode_tie_and_legs(state)
+        assert tie == state.to_json().encode()
+        assert legs == {leg.match_id: leg.to_json().encode() for leg in state.legs}
