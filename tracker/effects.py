@@ -58,18 +58,24 @@ from tracker.state import (
 SHOOTOUT_ROUNDS = 5
 # Events whose clock is not the match's, tested by type (see `tracker.events` on why).
 _CLOCKLESS: frozenset[type] = frozenset({MatchScheduled, EventRetracted})
+# The members the checks of nearly every event read, bound once: a member read off its class
+# (``Status.FINISHED``) goes through the enum class's ``__getattr__`` on Python 3.11 (see
+# `tracker.events`; measured 186 ns a read, against 15 ns for a global).
+_SCHEDULED = Status.SCHEDULED
+_FINISHED = Status.FINISHED
+_SHOOTOUT = Period.PENALTY_SHOOTOUT
 
 
 def effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChanges:
     """The fields ``event`` changes in ``match`` (rules checked before anything changes)."""
     changes = _effect(match, event, rules)
-    if (
-        type(event) not in _CLOCKLESS
-        and event.minute is not None
-        and (event.minute, event.added_minute) != (match.minute, match.added_minute)
-    ):
-        changes["minute"] = event.minute
-        changes["added_minute"] = event.added_minute
+    if type(event) in _CLOCKLESS:
+        return changes
+    # Each field read once: see `tracker.state` on what a model's attribute read costs.
+    minute, added_minute = event.minute, event.added_minute
+    if minute is not None and (minute != match.minute or added_minute != match.added_minute):
+        changes["minute"] = minute
+        changes["added_minute"] = added_minute
     return changes
 
 
@@ -155,18 +161,19 @@ def _count_play(
 
 
 def _require_team(match: MatchState, event: MatchEvent, team: str | None) -> None:
-    if team is not None and team not in match.teams:
+    # Not ``team not in match.teams``: a property, and three attribute reads (`tracker.state`).
+    if team is not None and team != match.home and team != match.away:
         detail = f"{team!r} is not in {match.home} v {match.away}"
         raise UnknownTeam.for_event(event, "team", detail)
 
 
 def _require_started(match: MatchState, event: MatchEvent) -> None:
-    if match.status is Status.SCHEDULED:
+    if match.status is _SCHEDULED:
         raise PeriodNotRunning.for_event(event, "type", f"{event.type} before kick-off")
 
 
 def _require_not_ended(match: MatchState, event: MatchEvent) -> None:
-    if match.status is Status.FINISHED:
+    if match.status is _FINISHED:
         raise MatchAlreadyEnded.for_event(event, "type", f"{event.type} after the final whistle")
 
 
@@ -175,7 +182,7 @@ def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
     _require_team(match, event, team)
     _require_started(match, event)
     _require_not_ended(match, event)
-    if not match.is_period_running or match.period is Period.PENALTY_SHOOTOUT:
+    if not match.is_period_running or match.period is _SHOOTOUT:
         where = "during the shootout" if match.is_period_running else "while the ball is dead"
         detail = f"{event.type} {where} (after {match.period or 'kick-off'})"
         raise PeriodNotRunning.for_event(event, "type", detail)

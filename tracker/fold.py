@@ -31,6 +31,11 @@ from tracker.rules import TieRules
 from tracker.standing import standing, unearned_tie_break
 from tracker.state import MatchState, Refusal, SeqGap, Status, TeamStats, TieState
 
+# Bound once: a member read off its class goes through the enum class's ``__getattr__`` on
+# Python 3.11 (see `tracker.events`), and the leg-order check reads it for every event of a
+# second leg.
+_FINISHED = Status.FINISHED
+
 
 def new_tie(tie_id: str) -> TieState:
     """A tie nobody has scheduled yet."""
@@ -68,12 +73,14 @@ def evolve(tie: TieState, event: MatchEvent) -> TieState:
 def _reads_the_same(old: MatchState, new: MatchState) -> bool:
     """Whether the tie's standing reads the same from ``new`` as from ``old``: it reads only
     these fields of a leg, and the fold keeps an unchanged field as the same object."""
+    # Read from the models' dicts: two attribute reads, not ten (see `tracker.state`).
+    was, now = old.__dict__, new.__dict__
     return (
-        new.score is old.score
-        and new.goals is old.goals
-        and new.status is old.status
-        and new.period is old.period
-        and new.shootout is old.shootout
+        now["score"] is was["score"]
+        and now["goals"] is was["goals"]
+        and now["status"] is was["status"]
+        and now["period"] is was["period"]
+        and now["shootout"] is was["shootout"]
     )
 
 
@@ -106,7 +113,7 @@ def _with_leg(
     if unearned is not None:
         field = "period" if isinstance(event, PeriodStarted) else "type"
         raise InvalidPeriodTransition.for_event(event, field, f"{unearned}: the tie was not level")
-    if now.status is Status.FINISHED and rules.is_knockout and now.winner is None:
+    if now.status is _FINISHED and rules.is_knockout and now.winner is None:
         detail = f"tie {tie.tie_id!r} cannot end level under rules {rules.name!r}"
         raise InvalidPeriodTransition.for_event(event, "type", detail)
     return changed(
@@ -233,7 +240,7 @@ def _check_leg_order(tie: TieState, leg: MatchState, event: MatchEvent, rules: T
     if leg.leg == 1 or not rules.legs_in_order or type(event) is MatchScheduled:
         return
     for before in tie.legs:
-        if before.leg == leg.leg - 1 and before.status is not Status.FINISHED:
+        if before.leg == leg.leg - 1 and before.status is not _FINISHED:
             detail = f"{event.type} in leg {leg.leg} while leg {leg.leg - 1} has not finished"
             raise LegOutOfOrder.for_event(event, "match_id", detail)
 
@@ -245,14 +252,16 @@ def _in_gap(leg: MatchState, seq: int) -> bool:
 def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
     """``leg`` with a new event: applied, held (it does not fit yet, and an earlier seq is
     missing), or the whole match re-folded in seq order (a late event, a cancellation)."""
-    is_late = event.seq < leg.last_seq
-    if is_late and not _in_gap(leg, event.seq):
+    seq, last_seq = event.seq, leg.last_seq  # read once each: see `tracker.state`
+    is_late = seq < last_seq
+    if is_late and not _in_gap(leg, seq):
         raise _out_of_order(leg, event)
     if is_late or cancelled_event_id(event) is not None:
         return _rebuild(leg, event, rules)
     gaps = leg.seq_gaps
-    if event.seq > leg.last_seq + 1:
-        gaps = (*gaps, SeqGap(after=leg.last_seq, before=event.seq))
+    opens_gap = seq > last_seq + 1
+    if opens_gap:
+        gaps = (*gaps, SeqGap(after=last_seq, before=seq))
     try:
         changes = effect(leg, event, rules)
     except RuleViolation as error:
@@ -263,15 +272,15 @@ def _accept(leg: MatchState, event: MatchEvent, rules: TieRules) -> MatchState:
             {
                 "held": (*leg.held, event),
                 "event_ids": leg.event_ids | {event.event_id},
-                "last_seq": event.seq,
+                "last_seq": seq,
                 "seq_gaps": gaps,
                 "complete": False,
             },
         )
     changes["timeline"] = (*leg.timeline, event)
     changes["event_ids"] = leg.event_ids | {event.event_id}
-    changes["last_seq"] = event.seq
-    if gaps is not leg.seq_gaps:
+    changes["last_seq"] = seq
+    if opens_gap:
         changes["seq_gaps"] = gaps
         changes["complete"] = False
     return changed(leg, changes)

@@ -38,6 +38,12 @@ class Reason(StrEnum):
     LEVEL = "level"  # level and nothing (yet) to break it
 
 
+# Reading a field of a pydantic model (``leg.status``) costs twice a plain object's on
+# Python 3.11 (measured 45 ns, against 20; a local, 6): ``BaseModel`` defines ``__getattr__``,
+# so every read goes through the slot that tries ``__getattribute__`` first, and the
+# interpreter cannot specialize it. So the fold's hot path reads a field it needs more than
+# once into a local (79 reads an event down to 63: 8% fewer instructions a fold step).
+
 # The setters of the slots every pydantic model has, called straight: ``copy_with`` runs
 # about three times an event, and ``object.__setattr__(new, name, value)`` goes through a
 # lookup by name each time (measured: 2.5 µs a copy this way, 4.6 µs by name).
