@@ -186,23 +186,47 @@ class TieProcessor:
                     self._rebuild_partition(error)
 
     async def handle(self, messages: Sequence[Incoming]) -> None:
-        """Fold messages as the agent received them, a run per partition."""
+        """Fold messages as the agent received them, a run per partition: every run is
+        folded first, then all are published at once, then each is stored (published one
+        after another, a batch over several partitions waited for the broker once per
+        partition: most of a live event's latency)."""
         async with self._lock:
             by_partition: dict[int, list[Incoming]] = {}
             for message in messages:
                 by_partition.setdefault(message.partition, []).append(message)
-            for partition, run in by_partition.items():
+            folded: list[tuple[list[Incoming], _Run]] = []
+            failure: BaseException | None = None  # raised once the other runs are out
+            for run_messages in by_partition.values():
                 try:
-                    await self._handle_partition_or_rebuild(run)
+                    run = await self._fold_partition_or_rebuild(run_messages)
                 except Fenced:
-                    log.warning(
-                        "partition %d is no longer ours (generation %d): dropped offsets %d-%d "
-                        "unpublished; its new owner folds them",
-                        partition,
-                        run[0].generation,
-                        run[0].offset,
-                        run[-1].offset,
-                    )
+                    _log_fenced(run_messages)
+                    continue
+                except Exception as error:
+                    failure = failure or error
+                    continue
+                if run is not None:
+                    folded.append((run_messages, run))
+            # Stored one after another, in the order they were folded: only the waits for
+            # the broker's acknowledgements overlap.
+            published = await asyncio.gather(
+                *(self._publish(run) for _, run in folded), return_exceptions=True
+            )
+            for (run_messages, run), outcome in zip(folded, published, strict=True):
+                if isinstance(outcome, dict):
+                    await self._store(run, outcome)
+                elif isinstance(outcome, Fenced):
+                    _log_fenced(run_messages)
+                elif isinstance(outcome, Unrestorable):  # nothing of it was stored
+                    self._rebuild_partition(outcome)
+                    try:
+                        await self._handle_partition_or_rebuild(run_messages)
+                    except Fenced:
+                        _log_fenced(run_messages)
+                elif isinstance(outcome, BaseException):
+                    failure = failure or outcome
+            if failure is not None:
+                raise failure
 
     async def run(self, inbox: asyncio.Queue[Incoming]) -> None:
         """Drain ``inbox`` for ever: whatever has arrived, up to :data:`MAX_RUN`, as a batch
@@ -224,9 +248,18 @@ class TieProcessor:
     # -- runs ------------------------------------------------------------------------------
 
     async def _handle_partition_or_rebuild(self, messages: list[Incoming]) -> None:
+        run = await self._fold_partition_or_rebuild(messages)
+        while run is not None:
+            try:
+                return await self._flush(run)
+            except Unrestorable as error:
+                self._rebuild_partition(error)
+            run = await self._fold_partition_or_rebuild(messages)
+
+    async def _fold_partition_or_rebuild(self, messages: list[Incoming]) -> _Run | None:
         while True:
             try:
-                return await self._handle_partition(messages)
+                return await self._fold_partition(messages)
             except Unrestorable as error:
                 self._rebuild_partition(error)
 
@@ -239,11 +272,13 @@ class TieProcessor:
         self.expected.pop(error.partition, None)
         self._caught_up_from.pop(error.partition, None)
 
-    async def _handle_partition(self, messages: list[Incoming]) -> None:
+    async def _fold_partition(self, messages: list[Incoming]) -> _Run | None:
+        """The run of ``messages`` (one partition's, in order) folded, to be flushed; None
+        when there is nothing to publish (not ours, or folded already)."""
         first = messages[0]
         partition, generation = first.partition, first.generation
         if not self.owner.owns(partition, generation):
-            return  # from before a rebalance: whoever owns the partition now reads them
+            return None  # from before a rebalance: whoever owns the partition now reads them
         if partition not in self.expected:
             if self.healing:
                 await self._catch_up(first.topic, partition, generation)
@@ -252,7 +287,7 @@ class TieProcessor:
         expected = self.expected[partition]
         fresh = [m for m in messages if m.offset >= expected]
         if not fresh:
-            return  # redelivered: folded already (a catch-up got there first)
+            return None  # redelivered: folded already (a catch-up got there first)
         run = _Run(partition, generation, start=expected, end=expected)
         for message in fresh:
             if message.offset < run.end:
@@ -270,7 +305,7 @@ class TieProcessor:
                 ):
                     await self._fold(run, missed)
             await self._fold(run, message)
-        await self._flush(run)
+        return run
 
     async def _catch_up(self, topic: str, partition: int, generation: int) -> int:
         start = self.expected.get(partition)
@@ -299,6 +334,11 @@ class TieProcessor:
 
     async def _flush(self, run: _Run) -> None:
         """Publish the run's outputs, then store its records, then (now and then) the mark."""
+        await self._store(run, await self._publish(run))
+
+    async def _publish(self, run: _Run) -> dict[str, bytes]:
+        """Publish the run's outputs (acknowledged when this returns); the encoded record of
+        each tie it wrote, for :meth:`_store`."""
         encoded: dict[str, tuple[bytes, bytes]] = {}  # tie -> its state's JSON, its record
         legs: dict[str, bytes] = {}  # match -> its JSON, as in its tie's
         for tie_id, written in list(run.records.items()):
@@ -332,8 +372,12 @@ class TieProcessor:
             await self._send(run, outputs)
         elif not await self.owner.confirm(run.partition, run.generation):
             raise Fenced(run.partition)
+        return {tie_id: raw for tie_id, (_, raw) in encoded.items()}
+
+    async def _store(self, run: _Run, encoded: dict[str, bytes]) -> None:
+        """Store a published run's records and move its partition on."""
         for tie_id, record in run.records.items():
-            self.store.put(record, run.received.get(tie_id, ()), encoded[tie_id][1])
+            self.store.put(record, run.received.get(tie_id, ()), encoded[tie_id])
         self.expected[run.partition] = run.end
         self._maybe_mark(run)
         await self.store.send_changelog()
@@ -656,3 +700,15 @@ def _largest_write(record: TieRecord) -> int:
     update (the whole public state) or its changelog record."""
     state_json = codecs.encode_tie(record.state)
     return max(len(state_json), len(codecs.encode_record(record, state_json)))
+
+
+def _log_fenced(messages: list[Incoming]) -> None:
+    first, last = messages[0], messages[-1]
+    log.warning(
+        "partition %d is no longer ours (generation %d): dropped offsets %d-%d unpublished; "
+        "its new owner folds them",
+        first.partition,
+        first.generation,
+        first.offset,
+        last.offset,
+    )

@@ -4,6 +4,7 @@ kind of bad input ending in a dead letter with its reason."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 
@@ -16,10 +17,12 @@ from streams.codecs import (
     MAX_RECORD_BYTES,
     PackedRecord,
     SlimRecord,
+    encode_event,
     encode_tie,
 )
+from streams.worker.processor import Incoming, TieProcessor
 from tests.builders import MatchFeed, leg_feeds
-from tests.doubles import Group, MemoryBroker, MemoryLog, MemoryTable, worker
+from tests.doubles import OUTPUTS, TOPIC, Group, MemoryBroker, MemoryLog, MemoryTable, worker
 from tests.seed import SEED_FILES, SEED_TIE, load_events, seed_as
 from tracker import MatchEvent, TieState, evolve, fold, new_tie
 from tracker.events import MatchScheduled
@@ -235,6 +238,54 @@ async def test_a_worker_that_lost_its_partition_neither_publishes_nor_stores():
     group.is_leased = False  # owner again in a new generation, but no heartbeat yet
     await deliver(processor, messages[4:8], generation=0)  # buffered from the old one
     assert (len(broker.published), len(table.changelog)) == (published, stored)
+
+
+# -- batches over several partitions ------------------------------------------------------
+
+
+async def test_a_batch_over_two_partitions_publishes_both_before_waiting_for_either_ack():
+    """Both legs' worth of the seed tie in partition 0 and another tie in partition 1: the
+    second partition's outputs leave while the first's are still unacknowledged, and
+    nothing is stored before its own outputs are acknowledged."""
+    one, _ = leg_feeds()
+    other = MatchFeed(
+        "2025-concacaf-qf-other", "2025-concacaf-qf-other-leg1", "Inter Miami", "LAFC"
+    )
+    feeds = {0: [one.scheduled(leg=1), one.starts("first_half", 0)]}
+    feeds[1] = [other.scheduled(leg=1), other.starts("first_half", 0)]
+    batch = [
+        Incoming(TOPIC, partition, offset, e.tie_id.encode(), encode_event(e))
+        for partition, events in feeds.items()
+        for offset, e in enumerate(events)
+    ]
+    acks = asyncio.Event()
+    waiting: list[set[bytes]] = []
+
+    async def publish(outputs):
+        waiting.append({o.key for o in outputs if o.topic == "tie-scores"})
+        await acks.wait()
+
+    table = MemoryTable()
+    processor = TieProcessor(
+        store=table,
+        publish=publish,
+        log=MemoryLog(),
+        owner=Group(partitions={0, 1}),
+        outputs=OUTPUTS,
+        healing=False,
+    )
+    handled = asyncio.ensure_future(processor.handle(batch))
+    for _ in range(100):
+        if len(waiting) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert waiting == [{SEED_TIE.encode()}, {b"2025-concacaf-qf-other"}]
+    assert table.get(SEED_TIE) is None and not table.changelog  # nothing acknowledged yet
+    acks.set()
+    await handled
+    assert (
+        table.get(SEED_TIE).state.version == table.get("2025-concacaf-qf-other").state.version == 2
+    )
 
 
 # -- bad input: every kind ends in a dead letter with its reason ----------------------------
