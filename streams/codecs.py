@@ -77,8 +77,8 @@ def encode_tie(state: TieState) -> bytes:
 
 def encode_tie_and_legs(state: TieState) -> tuple[bytes, dict[str, bytes]]:
     """The tie's public JSON and each leg's (`match-updates`, ``leg.to_json()``) by match
-    id: the legs are serialized once for both (a live event published its leg twice, a
-    fifth of the cost of its outputs)."""
+    id: the legs are serialized once for both (a live event serialized its leg twice: 23 µs
+    of its outputs' cost)."""
     legs = {leg.match_id: leg.to_json().encode() for leg in state.legs}
     head = state.__pydantic_serializer__.to_json(state, exclude=_TIE_HEAD_EXCLUDE)
     # TieState's last two fields are ``legs`` and ``version``, in that order.
@@ -254,10 +254,10 @@ def _leg_private(leg: MatchState) -> bytes:
 
 #: Version 4 keeps the headline of the state (the tie without its legs) and a digest of the
 #: whole (the legs' goals made each record of a dense match as big as all its goals so far,
-#: and the changelog of one match grow with the square of them); version 3 left the raw events out
-#: (they are in the tie's history chunks, each written once); version 2 added per-match
-#: positions, held events and refusals; version 1 records (no ``schema_version``) kept each
-#: leg's events under ``timelines``.
+#: and the changelog of one match grow with the square of them); version 3 left the raw
+#: events out (they are in the tie's history chunks, each written once); version 2 added
+#: per-match positions, held events and refusals; version 1 records (no ``schema_version``)
+#: kept each leg's events under ``timelines``.
 RECORD_SCHEMA_VERSION = 4
 #: What a record leaves out of the state: its legs (their goals, cards, reviews... grow with
 #: the events; and serializing them again for the record was a tenth of a live event's cost).
@@ -272,8 +272,8 @@ def state_digest(state_json: bytes) -> str:
 def encode_record(record: TieRecord, state_json: bytes | None = None) -> bytes:
     """The record as the changelog holds it: the headline of the state, the digest of its
     public JSON and the source positions (a few hundred bytes, the same from the tie's first
-    event to its last). ``state_json`` is ``encode_tie(record.state)`` when
-    the caller has it already."""
+    event to its last). ``state_json`` is ``encode_tie(record.state)`` when the caller has
+    it already."""
     state = record.state
     if isinstance(record, SlimRecord) and record.digest is not None:
         digest = record.digest  # a headline: the whole state is not at hand

@@ -4,12 +4,11 @@ record is at hand (after a restore, or once a finished tie was packed to save me
 
 The record (`streams.codecs.encode_record`) holds the tie's headline (its own derived state,
 without its legs) and a digest of its public state, so its size does not grow with the
-tie's events; the events of a run go to one new chunk per
-tie (`streams.codecs.chunk_key`: the tie id and the number of the chunk's first event in the
-order the tie received them). A tie's ``version`` counts the events it received, so the
-chunks of a record of version V hold events 0 .. V-1, and re-folding them in that order
-gives the state back (the fold is deterministic): it is checked against the record's digest
-before it is trusted.
+tie's events; the events of a run go to one new chunk per tie (`streams.codecs.chunk_key`:
+the tie id and the number of the chunk's first event in the order the tie received them).
+A tie's ``version`` counts the events it received, so the chunks of a record of version V
+hold events 0 .. V-1, and re-folding them in that order gives the state back (the fold is
+deterministic): it is checked against the record's digest before it is trusted.
 """
 
 from __future__ import annotations
