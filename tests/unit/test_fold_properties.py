@@ -96,6 +96,18 @@ def test_snapshot_and_resume_equals_the_full_fold(events, data):
 RETRACTABLE = (GoalScored, CardShown, SaveMade, OffsideCalled, SubstitutionMade)
 
 
+def retraction_of(removed: MatchEvent, events: list[MatchEvent]) -> EventRetracted:
+    """The feed's correction of ``removed``, after the last event of its match."""
+    last_seq = max(e.seq for e in events if e.match_id == removed.match_id)
+    return EventRetracted(
+        event_id="correction-1",
+        tie_id=removed.tie_id,
+        match_id=removed.match_id,
+        seq=last_seq + 1,
+        retracted_event_id=removed.event_id,
+    )
+
+
 @SETTINGS
 @given(tie_streams(), st.data())
 def test_retracting_an_event_equals_folding_without_it(events, data):
@@ -103,14 +115,7 @@ def test_retracting_an_event_equals_folding_without_it(events, data):
     if not candidates:
         return
     removed = data.draw(st.sampled_from(candidates))
-    last_seq = max(e.seq for e in events if e.match_id == removed.match_id)
-    retraction = EventRetracted(
-        event_id="correction-1",
-        tie_id=removed.tie_id,
-        match_id=removed.match_id,
-        seq=last_seq + 1,
-        retracted_event_id=removed.event_id,
-    )
+    retraction = retraction_of(removed, events)
     try:
         expected = outcome(fold_all([e for e in events if e is not removed]))
     except TrackerError as refused:
@@ -182,15 +187,7 @@ def test_the_moments_shortcut_hides_no_moment_even_with_corrections_and_late_eve
         delivered[i], delivered[j] = delivered[j], delivered[i]
     candidates = [e for e in events if isinstance(e, RETRACTABLE)]
     if candidates:
-        removed = data.draw(st.sampled_from(candidates))
-        last_seq = max(e.seq for e in events if e.match_id == removed.match_id)
-        retraction = EventRetracted(
-            event_id="correction-1",
-            tie_id=removed.tie_id,
-            match_id=removed.match_id,
-            seq=last_seq + 1,
-            retracted_event_id=removed.event_id,
-        )
+        retraction = retraction_of(data.draw(st.sampled_from(candidates)), events)
         delivered.insert(data.draw(st.integers(1, len(delivered))), retraction)
     state, told = new_tie(events[0].tie_id), 0
     for event in delivered:
