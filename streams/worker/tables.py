@@ -195,9 +195,9 @@ def tie_table(app: faust.App, partitions: int) -> TieTable:
         partitions=partitions,
         key_type=str,
         changelog_topic=changelog,
-        help="Tie records (the state without raw events + folded source positions) by "
-        "tie_id, each tie's history (its events in append-only chunks) and each partition's "
-        "folded-through mark.",
+        help="Tie records (the tie's headline, a digest of its public state, its folded "
+        "source positions) by tie_id, each tie's history (its events in append-only chunks) "
+        "and each partition's folded-through mark.",
     )
     app.tables.add(table)
     table.key_serializer = "raw"
