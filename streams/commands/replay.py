@@ -36,6 +36,7 @@ from streams.clients.replay import (
 from streams.commands import command_parser
 from streams.commands.endings import BAD_INPUT, DONE, FAILED, ScriptFailure, run_script, say
 from streams.config import Settings, add_broker_argument, bootstrap_of
+from streams.heap import hold_many_ties
 from streams.kafka.probe import require_broker, while_broker_answers
 from streams.topics import REPLAY_PREFIX, TopicNames
 from tracker.timeline import Cut, events_until
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None, prog: str = "tracker replay") -> int:
             raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
         cut = Cut.parse(args.at) if args.at else None
         if args.file:
+            hold_many_ties()  # a season of files is thousands of ties folded at once
             return _print(replay_files(args.file, cut), args.json)
         return asyncio.run(
             while_broker_answers(args.broker, _from_log(args, cut, progress, log_dir))

@@ -10,11 +10,7 @@ Examples:
 
 from __future__ import annotations
 
-import gc
 import sys
-
-#: The cyclic collector's thresholds in a worker (Python's default: 700, 10, 10).
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def main(argv: list[str] | None = None, prog: str = "tracker worker") -> int:
@@ -23,14 +19,6 @@ def main(argv: list[str] | None = None, prog: str = "tracker worker") -> int:
     if args[:1] in (["-h"], ["--help"]):
         print(__doc__)
     from streams.app import app
-
-    # The worker keeps every live tie as pydantic objects (millions of them, with no cycles:
-    # reference counting frees them), and the cyclic collector walked them again and again:
-    # a tenth to a fifth of the CPU of a worker folding a backlog (events per CPU-second
-    # 5,600-6,100 -> 6,600-6,900 with this, scripts/bench.py's pipeline, 1,000 ties). So
-    # what start-up made is set aside, and young objects are collected 70 times less often.
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
     sys.argv = [sys.argv[0], "worker", *args]  # Faust reads them, and names itself after [0]
     app.main()  # never returns: Faust's command line exits

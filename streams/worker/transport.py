@@ -20,6 +20,7 @@ from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from streams.config import bootstrap_of
+from streams.heap import hold_many_ties
 from streams.kafka.clients import FETCH_MAX_WAIT_MS
 from streams.worker.fencing import Ownership
 
@@ -269,9 +270,12 @@ class TrackerApp(faust.App):
         self.sinks: dict[str, Sink] = {}
 
     async def on_first_start(self) -> None:
-        """Create every topic the worker reads or writes with the documented layout, so a
-        bare worker on a fresh broker does not leave them to the broker's defaults (wrong
-        partition counts; an uncompacted `tie-scores` on Apache Kafka)."""
+        """Set the garbage collector for the ties the worker will hold (`streams.heap`;
+        here, so that `faust -A streams.app worker` gets it too), then create every topic
+        the worker reads or writes with the documented layout, so a bare worker on a fresh
+        broker does not leave them to the broker's defaults (wrong partition counts; an
+        uncompacted `tie-scores` on Apache Kafka)."""
+        hold_many_ties()
         await super().on_first_start()
         if self.topic_layout:
             from streams.kafka.admin import create_topics  # the worker's only admin call
