@@ -154,8 +154,9 @@ def _leader(match: MatchState | None) -> str | None:
     return match.home if match.score[match.home] > match.score[match.away] else match.away
 
 
-#: The events that are a moment by themselves (some only in some forms: a red card); a
-#: frozenset tested with ``type(event) in``, not ``isinstance`` (see tracker.events).
+#: The events that are a moment by themselves (some only in some forms: a red card, not a
+#: yellow one, see `_is_told_by_type`); a frozenset tested with ``type(event) in``, not
+#: ``isinstance`` (see tracker.events).
 _TOLD_BY_TYPE = frozenset(
     (
         GoalDisallowed,
@@ -190,7 +191,7 @@ def _tells_nothing(
     `all_moments` gives the same answer, slower (a property test holds them together)."""
     return (
         old is not None
-        and type(event) not in _TOLD_BY_TYPE
+        and not _is_told_by_type(event)
         and match.goals is old.goals
         and match.score is old.score
         and after.aggregate is before.aggregate
@@ -198,6 +199,15 @@ def _tells_nothing(
         and after.reason == before.reason
         and after.winner == before.winner
     )
+
+
+def _is_told_by_type(event: MatchEvent) -> bool:
+    if type(event) is CardShown:  # a sixth of a match's events, and most of them yellow
+        return event.card is not _YELLOW
+    return type(event) in _TOLD_BY_TYPE
+
+
+_YELLOW = CardType.YELLOW  # bound once: see `tracker.events` on reading a member
 
 
 def all_moments(before: TieState, after: TieState, event: MatchEvent) -> list[Moment]:
