@@ -45,6 +45,8 @@ MARK_INTERVAL = 1.0
 MARK_EVERY = 1000
 #: During a catch-up, moments and dead letters go out in chunks of this many.
 CATCH_UP_CHUNK = 5000
+#: Bound once: a member read off its class costs an enum ``__getattr__`` (tracker.events).
+_FINISHED = Status.FINISHED
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ class TieProcessor:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _marked_at: dict[int, tuple[float, int]] = field(default_factory=dict)
     _caught_up_from: dict[int, int] = field(default_factory=dict)
+    #: The finished legs of ties still being played, with their JSON: each event of a
+    #: second leg publishes the first as well (see `codecs.encode_tie_and_legs`).
+    _finished_legs: dict[str, tuple[MatchState, bytes]] = field(default_factory=dict)
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -174,6 +179,7 @@ class TieProcessor:
         self.expected.clear()
         self._marked_at.clear()
         self._caught_up_from.clear()
+        self._finished_legs.clear()
 
     async def catch_up(self, topic: str, partition: int, generation: int) -> int:
         """Fold everything of ``partition`` the table lacks, from its mark (or from where
@@ -342,7 +348,8 @@ class TieProcessor:
         encoded: dict[str, tuple[bytes, bytes]] = {}  # tie -> its state's JSON, its record
         legs: dict[str, bytes] = {}  # match -> its JSON, as in its tie's
         for tie_id, written in list(run.records.items()):
-            state_json, legs_json = codecs.encode_tie_and_legs(written.state)
+            state_json, legs_json = codecs.encode_tie_and_legs(written.state, self._finished_legs)
+            self._keep_finished_legs(written.state, legs_json)
             raw = codecs.encode_record(written, state_json)
             size = max(len(state_json), len(raw))  # `tie-scores` carries the whole state
             if size > codecs.MAX_RECORD_BYTES:
@@ -373,6 +380,16 @@ class TieProcessor:
         elif not await self.owner.confirm(run.partition, run.generation):
             raise Fenced(run.partition)
         return {tie_id: raw for tie_id, (_, raw) in encoded.items()}
+
+    def _keep_finished_legs(self, state: TieState, legs_json: dict[str, bytes]) -> None:
+        """Keep the JSON of the tie's finished legs while the tie is played; forget its
+        legs once it is over (a worker holds many finished ties, and they change no more)."""
+        is_over = state.status is _FINISHED
+        for leg in state.legs:
+            if leg.status is _FINISHED and not is_over:
+                self._finished_legs[leg.match_id] = (leg, legs_json[leg.match_id])
+            else:
+                self._finished_legs.pop(leg.match_id, None)
 
     async def _store(self, run: _Run, encoded: dict[str, bytes]) -> None:
         """Store a published run's records and move its partition on."""
@@ -683,16 +700,22 @@ def _new_refusals(before: TieState, after: TieState, match_id: str) -> list[Refu
 def _is_behind(state: TieState, event: MatchEvent) -> bool:
     """True when ``event`` shows the state may lack earlier events: a seq gap in its match,
     a match never scheduled, or an earlier leg unfinished while a later one plays."""
+    # Run for every event: no generator, no enum member read off its class.
     leg = state.leg_for_match(event.match_id)
     if leg is None:
-        return not isinstance(event, MatchScheduled)
+        return type(event) is not MatchScheduled
     if event.seq > leg.last_seq + 1:
         return True
-    rules = state.rules
-    if rules is None or not rules.legs_in_order or leg.leg == 1:
+    number = leg.leg
+    if number == 1:
         return False
-    earlier = next((other for other in state.legs if other.leg == leg.leg - 1), None)
-    return earlier is not None and earlier.status is not Status.FINISHED
+    rules = state.rules
+    if rules is None or not rules.legs_in_order:
+        return False
+    for other in state.legs:
+        if other.leg == number - 1:
+            return other.status is not _FINISHED
+    return False
 
 
 def _largest_write(record: TieRecord) -> int:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import event as event_told
 from hypothesis import strategies as st
 
 from tests.strategies import tie_streams
@@ -198,4 +199,6 @@ def test_the_moments_shortcut_hides_no_moment_even_with_corrections_and_late_eve
         assert moments(state, after, event) == all_moments(state, after, event)
         told += len(all_moments(state, after, event))
         state = after
-    assert told or len(events) < 3
+    # Not asserted: a tie whose swaps leave every event refused or held tells nothing, and
+    # is a fair case. (Breaking the shortcut for red cards makes this test fail: checked.)
+    event_told(f"moments told: {'some' if told else 'none'}")

@@ -85,6 +85,33 @@ async def test_the_seed_tie_through_the_processor_is_the_offline_fold_with_every
     assert [s.version for s in broker.states()] == list(range(1, len(events) + 1))
 
 
+async def test_a_finished_first_leg_corrected_during_the_second_is_published_corrected():
+    """The worker serializes a finished first leg once while the second is played; a feed
+    that then retracts a first-leg goal changes that leg, and every update from there on
+    shows the leg as corrected, byte for byte the offline fold's."""
+    one, two = leg_feeds()
+    leg1 = [
+        one.scheduled(leg=1),
+        one.starts("first_half", 0),
+        one.goal("LAFC", 10, scorer="Denis Bouanga"),
+        one.ends("first_half", 45),
+        one.starts("second_half", 45),
+        one.ends("second_half", 90),
+        one.final_whistle(),
+    ]
+    leg2 = [two.scheduled(leg=2), two.starts("first_half", 0)]
+    retraction = one.event("event_retracted", 90, retracted_event_id=leg1[2].event_id)
+    events = [*leg1, *leg2, retraction, two.goal("Inter Miami", 20, scorer="Lionel Messi")]
+    log = MemoryLog()
+    processor, _, broker = worker(log)
+    await live(processor, log, events)
+    published = [o.value for o in broker.published if o.topic == "tie-scores"]
+    assert published == [
+        offline(events[:count]).to_json().encode() for count in range(1, len(events) + 1)
+    ]
+    assert broker.latest()[SEED_TIE].legs[0].score == {"LAFC": 0, "Inter Miami": 0}
+
+
 async def test_a_backlog_is_folded_as_one_run_with_one_update_per_tie_and_every_moment():
     events = load_events(*SEED_FILES)
     log = MemoryLog()
