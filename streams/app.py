@@ -57,6 +57,7 @@ def create_app(settings: Settings, *, autodiscover: bool = True) -> TrackerApp:
         # so every millisecond of linger was paid once per partition of a run.
         producer_linger=0.0,
     )
+    app.fetch_wait_ms = settings.fetch_wait_ms
     app.topic_layout = {
         **TopicNames(settings.topic_prefix).layout(settings.partitions),
         changelog_topic_name(app.conf.id): (settings.partitions, True),

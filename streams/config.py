@@ -7,9 +7,15 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from streams.errors import BadSetting
 
 DEFAULT_BROKER = "kafka://127.0.0.1:9092"
+#: How long a consumer's fetch may wait for records, in milliseconds (see
+#: `streams.kafka.clients.FETCH_MAX_WAIT_MS`, where the measurement is); the worker's own
+#: is :attr:`Settings.fetch_wait_ms`.
+DEFAULT_FETCH_WAIT_MS = 10
 
 
 class Settings(BaseModel):
@@ -40,12 +46,27 @@ class Settings(BaseModel):
         alias="TRACKER_HEALING",
         description="re-read match-events when the table is behind (off only to measure)",
     )
+    fetch_wait_ms: int = Field(
+        DEFAULT_FETCH_WAIT_MS,
+        ge=1,
+        le=1500,
+        alias="TRACKER_FETCH_WAIT_MS",
+        description="how long the worker's fetch of match-events may wait for records: "
+        "longer spends less CPU polling, and delays a quiet match's updates more",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings the environment gives; :class:`BadSetting` names the first
+        variable whose value does not fit."""
         env = os.environ if environ is None else environ
         names = {field.alias for field in cls.model_fields.values() if field.alias}
-        return cls.model_validate({name: env[name] for name in names if name in env})
+        try:
+            return cls.model_validate({name: env[name] for name in names if name in env})
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            name = str(first["loc"][0]) if first["loc"] else "(settings)"
+            raise BadSetting(name, env.get(name), first["msg"]) from None
 
     def environment(self) -> dict[str, str]:
         """These settings as the environment variables a worker reads them from: the

@@ -86,6 +86,14 @@ class InvalidBrokerAddress(StreamsError):
     """A broker URL that names no ``HOST:PORT``."""
 
 
+class BadSetting(StreamsError):
+    """An environment variable a worker setting is read from holds a value it cannot take."""
+
+    def __init__(self, name: str, value: object, why: str) -> None:
+        self.name = name
+        super().__init__(f"{name}={value!r}: {why}")
+
+
 class FileUnreadable(StreamsError):
     """A file a tool was given cannot be read (missing, a folder, no permission)."""
 

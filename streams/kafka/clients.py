@@ -24,13 +24,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
+from streams.config import DEFAULT_FETCH_WAIT_MS
 from streams.errors import BrokerRefused, BrokerUnavailable, describe, map_exceptions
 
 log = logging.getLogger(__name__)
 
 #: Each consumer hop of an update (worker, subscriber) waits up to about half of this on
-#: Tansu; 10 ms keeps two hops within the 25 ms latency goal (README, bench.py).
-FETCH_MAX_WAIT_MS = 10
+#: Tansu; 10 ms keeps two hops within the 25 ms latency goal (README, bench.py). A worker
+#: may be given another (`TRACKER_FETCH_WAIT_MS`, README "Worker settings").
+FETCH_MAX_WAIT_MS = DEFAULT_FETCH_WAIT_MS
 #: Per partition and fetch: more than any message a producer can send with the usual limits.
 MAX_FETCH_BYTES = 16 * 1024 * 1024
 

@@ -4,7 +4,8 @@ no Task per message in the fetcher, and topics whose messages skip Faust's strea
 
 Faust builds its consumer with `fetch_max_wait_ms=1500`; on Tansu every update would wait up
 to 1.5 s, so the worker's consumer gets the same short wait as every other client here
-(:data:`streams.kafka.clients.FETCH_MAX_WAIT_MS`, where the measurement is).
+(:data:`streams.kafka.clients.FETCH_MAX_WAIT_MS`, where the measurement is), or the one
+its settings give (`TRACKER_FETCH_WAIT_MS`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ CONSUMER_STOP_TIMEOUT = 5.0
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
-        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read when the consumer starts
+        wait = self.app.fetch_wait_ms if isinstance(self.app, TrackerApp) else FETCH_MAX_WAIT_MS
+        consumer._fetch_max_wait_ms = wait  # read when the consumer starts
         return consumer
 
     async def on_thread_stop(self) -> None:
@@ -262,6 +264,8 @@ class TrackerApp(faust.App):
 
     #: ``{topic: (partitions, compacted)}`` the worker creates before it consumes anything.
     topic_layout: Mapping[str, tuple[int, bool]] = {}
+    #: The longest wait of the worker's fetch (``TRACKER_FETCH_WAIT_MS``).
+    fetch_wait_ms: int = FETCH_MAX_WAIT_MS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

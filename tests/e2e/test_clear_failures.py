@@ -245,3 +245,19 @@ def test_ctrl_c_in_a_waiting_subscriber_says_what_it_showed():
         "subscribe: interrupted; 0 update(s) and 0 moment(s) shown"
     )
     assert_quiet(err)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("TRACKER_PARTITIONS", "eight", "valid integer"),
+        ("TRACKER_FETCH_WAIT_MS", "0", "greater than or equal to 1"),
+    ],
+)
+def test_a_worker_given_a_bad_setting_names_the_variable_in_one_line(variable, value, why):
+    done = run_tracker("worker", timeout=60, env={**os.environ, variable: value})
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"tracker worker: {variable}={value!r}: ")
+    assert why in line and '"Worker settings"' in line
+    assert_quiet(done.stderr)

@@ -8,6 +8,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 
 from streams.config import Settings
 from streams.errors import (
+    BadSetting,
     BrokerRefused,
     BrokerUnavailable,
     FileUnreadable,
@@ -15,7 +16,7 @@ from streams.errors import (
     map_exceptions,
     os_errors,
 )
-from streams.kafka.clients import broker_errors
+from streams.kafka.clients import FETCH_MAX_WAIT_MS, broker_errors
 from streams.providers import ProviderError
 
 
@@ -53,3 +54,17 @@ def test_settings_survive_the_worker_environment_they_are_passed_in():
     settings = Settings(broker="kafka://127.0.0.1:19092", app_id="replay-1", healing=False)
     assert Settings.from_env(settings.environment()) == settings
     assert settings.replace(partitions=2).model_fields_set >= {"broker", "app_id", "partitions"}
+
+
+def test_a_bad_worker_setting_is_named_with_its_value_and_what_it_must_be():
+    with pytest.raises(BadSetting) as raised:
+        Settings.from_env({"TRACKER_FETCH_WAIT_MS": "2000", "TRACKER_PARTITIONS": "2"})
+    assert str(raised.value).startswith("TRACKER_FETCH_WAIT_MS='2000': ")
+    assert "1500" in str(raised.value)
+
+
+def test_the_worker_fetch_wait_is_read_from_the_environment_and_passed_on():
+    settings = Settings.from_env({"TRACKER_FETCH_WAIT_MS": "30"})
+    assert settings.fetch_wait_ms == 30
+    assert Settings.from_env(settings.environment()).fetch_wait_ms == 30
+    assert Settings.from_env({}).fetch_wait_ms == FETCH_MAX_WAIT_MS
