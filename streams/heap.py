@@ -5,8 +5,8 @@ counting frees each one the moment the fold replaces it. The cyclic collector ca
 that, and with Python's thresholds (700, 10, 10) it walked every live tie again and again:
 a tenth to a fifth of the CPU of a worker folding a backlog (`scripts/bench.py`'s pipeline,
 1,000 ties: 5,600-6,100 events per CPU-second with the defaults, 6,600-6,900 with this),
-and about a fifth of a season's replay (13,101 events: 12.7-16.3k events/s with the
-defaults, 18.4-21.8k with the collector off, alternating runs in one process).
+and of a season's replay (13,101 events re-folded from the log, five alternating runs in one
+process: a median of 16,988 events/s with the defaults, 18,431 with this).
 
 So what the process made before (imports, the app) is set aside, never walked again, and
 young objects are collected 70 times less often. Whatever the collector would find still
