@@ -10,22 +10,31 @@ Examples:
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 from streams.config import Settings
-from streams.errors import BadSetting
+from streams.errors import BadSetting, StreamsError
+from streams.kafka.probe import require_broker
 
 
 def main(argv: list[str] | None = None, prog: str = "tracker worker") -> int:
     """Faust's own ``worker`` command (its flags, its help) on :data:`streams.app.app`."""
     args = sys.argv[1:] if argv is None else argv
+    wants_help = any(arg in ("-h", "--help") for arg in args)
     if args[:1] in (["-h"], ["--help"]):
         print(__doc__)
     try:
-        Settings.from_env()  # what the app reads when it is imported, named if it is wrong
+        settings = Settings.from_env()  # what the app reads when imported, named if wrong
     except BadSetting as error:
         print(f'{prog}: {error} (README, "Worker settings")', file=sys.stderr)
         return 2
+    if not wants_help:
+        try:  # else Faust's start-up fails on it with a page of traceback and exit code 1
+            asyncio.run(require_broker(settings.broker))
+        except StreamsError as error:
+            print(f"{prog}: {error}", file=sys.stderr)
+            return 2
     from streams.app import app
 
     sys.argv = [sys.argv[0], "worker", *args]  # Faust reads them, and names itself after [0]

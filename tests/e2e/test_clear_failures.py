@@ -261,3 +261,13 @@ def test_a_worker_given_a_bad_setting_names_the_variable_in_one_line(variable, v
     assert line.startswith(f"tracker worker: {variable}={value!r}: ")
     assert why in line and '"Worker settings"' in line
     assert_quiet(done.stderr)
+
+
+def test_a_worker_with_no_broker_says_so_in_one_line_instead_of_a_traceback():
+    url = f"kafka://127.0.0.1:{free_port()}"
+    done = run_tracker("worker", timeout=60, env={**os.environ, "KAFKA_BROKER": url})
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"tracker worker: no Kafka broker answers at {url} (")
+    assert "python -m streams.broker" in line
+    assert_quiet(done.stderr)
