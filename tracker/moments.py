@@ -22,7 +22,7 @@ from tracker.events import (
     cancelled_event_id,
     clock_text,
 )
-from tracker.state import Goal, MatchState, Reason, TieState
+from tracker.state import Goal, MatchState, Reason, TieState, trusted
 
 
 class MomentKind(StrEnum):
@@ -302,20 +302,24 @@ def all_moments(before: TieState, after: TieState, event: MatchEvent) -> list[Mo
             decided += f", {aggregate_text(after, match)}"
         add(MomentKind.TIE_DECIDED, after.winner, decided)
 
+    # Every value comes from the validated event and states, so not validated again.
     return [
-        Moment(
-            id=f"{event.event_id}:{kind}"
-            + (f":{about}" if about not in ("", event.event_id) else ""),
-            tie_id=after.tie_id,
-            match_id=event.match_id,
-            event_id=event.event_id,
-            version=after.version,
-            kind=kind,
-            period=event.period,
-            minute=event.minute,
-            added_minute=event.added_minute,
-            team=team,
-            text=text,
+        trusted(
+            Moment,
+            {
+                "id": f"{event.event_id}:{kind}"
+                + (f":{about}" if about not in ("", event.event_id) else ""),
+                "tie_id": after.tie_id,
+                "match_id": event.match_id,
+                "event_id": event.event_id,
+                "version": after.version,
+                "kind": kind,
+                "period": event.period,
+                "minute": event.minute,
+                "added_minute": event.added_minute,
+                "team": team,
+                "text": text,
+            },
         )
         for kind, team, text, about in found
     ]

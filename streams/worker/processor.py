@@ -35,7 +35,7 @@ from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.errors import ConflictingDuplicate, InvalidEvent, UnknownMatch
 from tracker.events import MatchScheduled
 from tracker.moments import moments
-from tracker.state import MatchState, Refusal, Status
+from tracker.state import MatchState, Refusal, Status, trusted
 
 log = logging.getLogger(__name__)
 
@@ -534,8 +534,15 @@ class TieProcessor:
             return
         positions = dict(record.positions) if record is not None else {}
         positions[event.match_id] = message.offset
-        new = TieRecord(
-            state=after, partition=message.partition, offset=message.offset, positions=positions
+        # Built from a folded state and offsets read here: not validated again (every event).
+        new = trusted(
+            TieRecord,
+            {
+                "state": after,
+                "partition": message.partition,
+                "offset": message.offset,
+                "positions": positions,
+            },
         )
         self._accept(run, message, state, new, event)
 
@@ -563,8 +570,9 @@ class TieProcessor:
         run.touched.add(after.tie_id)
         run.matches[event.match_id] = after.tie_id
         self._told_moments(run, before, after, event)
-        for refusal in _new_refusals(before, after, event.match_id):
-            self._dead_refusal(run, message, refusal, before.leg_for_match(event.match_id))
+        old = before.leg_for_match(event.match_id)
+        for refusal in _new_refusals(old, after.leg_for_match(event.match_id)):
+            self._dead_refusal(run, message, refusal, old)
 
     def _dead(
         self,
@@ -689,9 +697,9 @@ def _event_of_tie(message: Incoming, tie_id: str) -> MatchEvent | None:
     return event if event.tie_id == tie_id else None
 
 
-def _new_refusals(before: TieState, after: TieState, match_id: str) -> list[Refusal]:
-    old = before.leg_for_match(match_id)
-    new = after.leg_for_match(match_id)
+def _new_refusals(old: MatchState | None, new: MatchState | None) -> list[Refusal]:
+    """What the match refused that it had not before (``old`` and ``new`` the same match
+    before and after an event)."""
     if new is None or (old is not None and new.refused is old.refused):
         return []
     return list(new.refused[len(old.refused) if old is not None else 0 :])
