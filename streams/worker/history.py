@@ -22,6 +22,7 @@ from streams.codecs import (
     InlineRecord,
     PackedRecord,
     PartitionMark,
+    Received,
     SlimRecord,
     TableValue,
     TieRecord,
@@ -36,7 +37,7 @@ from streams.codecs import (
     tie_version,
 )
 from streams.errors import StreamsError
-from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
+from tracker import RuleViolation, TieState, evolve, new_tie
 from tracker.errors import InvalidEvent
 from tracker.state import Status
 
@@ -57,7 +58,7 @@ class Unrestorable(StreamsError):
 
 
 def history_writes(
-    previous: TableValue | None, record: TieRecord, received: Sequence[MatchEvent]
+    previous: TableValue | None, record: TieRecord, received: Sequence[Received]
 ) -> list[tuple[str, HistoryChunk]]:
     """The chunks to write before ``record``: ``received`` are the events the tie received
     since ``previous`` (the record the table held), in order."""
@@ -153,7 +154,7 @@ class MemoryTieStore:
         return value if isinstance(value, TieRecord) else None
 
     def put(
-        self, record: TieRecord, received: Sequence[MatchEvent] = (), encoded: bytes | None = None
+        self, record: TieRecord, received: Sequence[Received] = (), encoded: bytes | None = None
     ) -> None:
         tie_id = record.state.tie_id
         for key, chunk in history_writes(self.data.get(tie_id), record, received):

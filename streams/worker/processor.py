@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from streams import codecs
-from streams.codecs import TieRecord
+from streams.codecs import Received, TieRecord
 from streams.worker.history import Unrestorable
 from tracker import MatchEvent, RuleViolation, TieState, evolve, new_tie
 from tracker.errors import ConflictingDuplicate, InvalidEvent, UnknownMatch
@@ -49,9 +49,9 @@ CATCH_UP_CHUNK = 5000
 _FINISHED = Status.FINISHED
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """One message of `match-events`: as the agent received it, or as read from the log."""
+class Incoming(NamedTuple):
+    """One message of `match-events`: as the agent received it, or as read from the log. A
+    named tuple, made for every message: 0.4 µs, against 1.1 for a frozen dataclass."""
 
     topic: str
     partition: int
@@ -93,7 +93,7 @@ class Store(Protocol):
         ...
 
     def put(
-        self, record: TieRecord, received: Sequence[MatchEvent], encoded: bytes | None = None
+        self, record: TieRecord, received: Sequence[Received], encoded: bytes | None = None
     ) -> None:
         """Store ``record``, whose tie ``received`` these events since the stored record,
         in order (each is written to the tie's history once); ``encoded`` is
@@ -146,8 +146,9 @@ class _Run:
     matches: dict[str, str] = field(default_factory=dict)  # match_id -> tie_id
     told: list[Output] = field(default_factory=list)  # moments and dead letters, in order
     accepted: dict[str, list[Incoming]] = field(default_factory=dict)  # by tie, in order
-    #: Every event each tie received in the run (healed or accepted), in order.
-    received: dict[str, list[MatchEvent]] = field(default_factory=dict)
+    #: Every event each tie received in the run (healed or accepted), in order: for its
+    #: history, as the bytes of its message.
+    received: dict[str, list[Received]] = field(default_factory=dict)
 
 
 @dataclass
@@ -566,7 +567,7 @@ class TieProcessor:
         after = new.state
         run.records[after.tie_id] = new
         run.accepted.setdefault(after.tie_id, []).append(message)
-        run.received.setdefault(after.tie_id, []).append(event)
+        run.received.setdefault(after.tie_id, []).append(message.value or event)
         run.touched.add(after.tie_id)
         run.matches[event.match_id] = after.tie_id
         self._told_moments(run, before, after, event)
@@ -657,7 +658,7 @@ class TieProcessor:
                     continue  # dead-lettered when it was handled
                 if after is not state:
                     found += 1
-                    run.received.setdefault(event.tie_id, []).append(earlier)
+                    run.received.setdefault(event.tie_id, []).append(old.value or earlier)
                     self._told_moments(run, state, after, earlier)
                     run.matches[earlier.match_id] = after.tie_id
                     state = after

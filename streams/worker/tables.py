@@ -11,6 +11,7 @@ import faust
 from streams.codecs import (
     TIE_RECORD_CODEC,
     PartitionMark,
+    Received,
     SlimRecord,
     TableValue,
     TieRecord,
@@ -20,7 +21,6 @@ from streams.codecs import (
     mark_key,
 )
 from streams.worker.history import Unrestorable, history_writes, in_memory, rebuild, unpacked
-from tracker import MatchEvent
 
 TIE_TABLE = "ties"
 
@@ -112,7 +112,7 @@ class TieStore:
         return value if isinstance(value, TieRecord) else None
 
     def put(
-        self, record: TieRecord, received: Sequence[MatchEvent], encoded: bytes | None = None
+        self, record: TieRecord, received: Sequence[Received], encoded: bytes | None = None
     ) -> None:
         """``record``, after the chunks of the events the tie ``received`` since the table's;
         the table keeps a finished tie without its events (the changelog has them all)."""
