@@ -22,9 +22,12 @@ class StreamsError(Exception):
 
 
 class BrokerUnavailable(StreamsError):
-    """No broker answers at ``url``: not there at the start, or gone while working."""
+    """No broker answers at ``url``: not there at the start, or gone while working.
+    ``pointer`` is how the command that failed is told where a broker is."""
 
-    def __init__(self, url: str, why: str, *, was_up: bool = False) -> None:
+    def __init__(
+        self, url: str, why: str, *, was_up: bool = False, pointer: str = "--broker / KAFKA_BROKER"
+    ) -> None:
         self.url = url
         self.why = why
         self.was_up = was_up
@@ -33,7 +36,7 @@ class BrokerUnavailable(StreamsError):
         else:
             text = (
                 f"no Kafka broker answers at {url} ({why}); {HOW_TO_START}, "
-                "or point --broker / KAFKA_BROKER at yours"
+                f"or point {pointer} at yours"
             )
         super().__init__(text)
 

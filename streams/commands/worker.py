@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None, prog: str = "tracker worker") -> int:
         return 2
     if not wants_help:
         try:  # else Faust's start-up fails on it with a page of traceback and exit code 1
-            asyncio.run(require_broker(settings.broker))
+            # The worker has no --broker: Faust's command line owns its flags.
+            asyncio.run(require_broker(settings.broker, pointer="KAFKA_BROKER"))
         except StreamsError as error:
             print(f"{prog}: {error}", file=sys.stderr)
             return 2

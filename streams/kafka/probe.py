@@ -50,11 +50,12 @@ async def why_unreachable(url: str, timeout: float = 2.0) -> str | None:
     return "; ".join(dict.fromkeys(reasons))
 
 
-async def require_broker(url: str) -> None:
-    """Raise :class:`BrokerUnavailable` unless the broker at ``url`` accepts connections."""
+async def require_broker(url: str, *, pointer: str = "--broker / KAFKA_BROKER") -> None:
+    """Raise :class:`BrokerUnavailable` unless the broker at ``url`` accepts connections
+    (``pointer``: how the command is told where a broker is, for the message)."""
     why = await why_unreachable(url)
     if why is not None:
-        raise BrokerUnavailable(url, why)
+        raise BrokerUnavailable(url, why, pointer=pointer)
 
 
 async def while_broker_answers(

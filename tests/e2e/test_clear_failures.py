@@ -270,4 +270,5 @@ def test_a_worker_with_no_broker_says_so_in_one_line_instead_of_a_traceback():
     [line] = done.stderr.splitlines()
     assert line.startswith(f"tracker worker: no Kafka broker answers at {url} (")
     assert "python -m streams.broker" in line
+    assert line.endswith("or point KAFKA_BROKER at yours")  # it has no --broker flag
     assert_quiet(done.stderr)
