@@ -9,7 +9,9 @@ machine whose cores the broker, the producer and the workers share.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Iterator
@@ -22,6 +24,7 @@ import orjson
 
 from streams.bench.bare import faust_bare
 from streams.bench.changelog import changelog_bytes_dense_match
+from streams.bench.relay import READY
 from streams.bench.synthetic import CLUBS, PLAYERS, MatchFeed, generate_ties
 from streams.bench.usage import cpu_seconds, memory_mib
 from streams.codecs import decode_event, encode_event
@@ -32,6 +35,7 @@ from streams.kafka.admin import create_topics
 from streams.kafka.clients import consuming, producing
 from streams.kafka.follow import follow
 from streams.kafka.log import read_topic
+from streams.local.processes import ChildProcess
 from streams.local.web import WebProcess
 from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames
@@ -261,20 +265,28 @@ async def measure_pipeline(
     }
 
 
-async def measure_latency(broker: str, size: BenchSize, log_dir: Path, seed: int) -> dict[str, Any]:
-    """Produce at a steady live rate across many ties; time from producing each event to
-    receiving its tie update. Also reads the worker's RSS with all those ties live."""
-    bootstrap = bootstrap_of(broker)
-    space = f"bench{uuid.uuid4().hex[:6]}"
-    names = TopicNames(f"{space}.")
-    await create_topics(bootstrap, names.layout(size.partitions))
-    ties = _ties(size.latency_ties, seed, space, ("uefa-2021",))
+def _live_load(size: BenchSize, seed: int, prefix: str) -> list[MatchEvent]:
+    """The latency row's events: the first ``latency_rate * latency_seconds`` of
+    ``latency_ties`` ties interleaved, as a matchday's feeds arrive."""
+    ties = _ties(size.latency_ties, seed, prefix, ("uefa-2021",))
     total = int(size.latency_rate * size.latency_seconds)
     events: list[MatchEvent] = []
     for event in _interleave(ties):
         if len(events) == total:
             break
         events.append(event)
+    return events
+
+
+async def measure_latency(broker: str, size: BenchSize, log_dir: Path, seed: int) -> dict[str, Any]:
+    """Produce at a steady live rate across many ties; time from producing each event to
+    receiving its tie update, and the worker's CPU an event. Also reads the worker's RSS
+    with all those ties live."""
+    bootstrap = bootstrap_of(broker)
+    space = f"bench{uuid.uuid4().hex[:6]}"
+    names = TopicNames(f"{space}.")
+    await create_topics(bootstrap, names.layout(size.partitions))
+    events = _live_load(size, seed, space)
     worker = _worker(broker, space, size.partitions, log_dir, "latency").start()
     try:
         await asyncio.to_thread(worker.wait_ready)
@@ -285,10 +297,12 @@ async def measure_latency(broker: str, size: BenchSize, log_dir: Path, seed: int
             versions[event.tie_id] = versions.get(event.tie_id, 0) + 1
             keys.append((event.tie_id, versions[event.tie_id]))
         waiter = asyncio.ensure_future(_await_versions(bootstrap, names.tie_scores, versions))
+        cpu_before = cpu_seconds(_pid(worker))
         times = await _send_paced(bootstrap, names.match_events, events, size.latency_rate)
         achieved = len(events) / (time.perf_counter() - times[0])
         sent = dict(zip(keys, times, strict=True))
         _, _, arrivals = await waiter
+        cpu = cpu_seconds(_pid(worker)) - cpu_before
         rss = memory_mib(_pid(worker))["rss"]
     finally:
         worker.stop()
@@ -303,8 +317,80 @@ async def measure_latency(broker: str, size: BenchSize, log_dir: Path, seed: int
         "p95_ms": quantiles[94],
         "p99_ms": quantiles[98],
         "max_ms": lags[-1],
+        "worker_cpu_us_per_event": cpu / len(events) * 1e6,
         "worker_rss_mib": rss,
     }
+
+
+async def measure_relay_latency(
+    broker: str, size: BenchSize, log_dir: Path, seed: int
+) -> dict[str, Any]:
+    """The latency row's floor: the same live load through a bare aiokafka relay in its own
+    process (`streams.bench.relay`: consume, produce the same bytes, wait for the acks; no
+    fold, no Faust), read back here as the latency row reads tie updates: from producing
+    each event to reading its copy, and the relay's CPU an event."""
+    bootstrap = bootstrap_of(broker)
+    tag = uuid.uuid4().hex[:6]
+    source, sink = f"bench-relay-in-{tag}", f"bench-relay-out-{tag}"
+    await create_topics(
+        bootstrap, {source: (size.partitions, False), sink: (size.partitions, False)}
+    )
+    events = _live_load(size, seed, f"relay{tag}")
+    relay = ChildProcess(log_dir / f"relay-{tag}.log", stop_timeout=10.0)
+    command = [sys.executable, "-m", "streams.bench.relay", bootstrap, source, sink]
+    relay.spawn(command, os.environ)
+    try:
+        deadline = time.perf_counter() + 60
+        while READY not in relay.log():
+            if not relay.running() or time.perf_counter() > deadline:
+                raise ProcessFailed(f"the relay never got ready; its log ends:\n{relay.log_tail()}")
+            await asyncio.sleep(0.05)
+        assert relay.pid is not None
+        wanted = {event.event_id for event in events}
+        reader = asyncio.ensure_future(_arrivals_by_event_id(bootstrap, sink, wanted))
+        cpu_before = cpu_seconds(relay.pid)
+        times = await _send_paced(bootstrap, source, events, size.latency_rate)
+        arrivals = await reader
+        cpu = cpu_seconds(relay.pid) - cpu_before
+    finally:
+        relay.stop()
+    lags = sorted(
+        (arrivals[event.event_id] - at) * 1000
+        for event, at in zip(events, times, strict=True)
+        if event.event_id in arrivals
+    )
+    quantiles = statistics.quantiles(lags, n=100)
+    return {
+        "events": len(events),
+        "relayed": len(lags),
+        "target_rate": size.latency_rate,
+        "p50_ms": quantiles[49],
+        "p95_ms": quantiles[94],
+        "p99_ms": quantiles[98],
+        "max_ms": lags[-1],
+        "relay_cpu_us_per_event": cpu / len(events) * 1e6,
+    }
+
+
+async def _arrivals_by_event_id(
+    bootstrap: str, topic: str, wanted: set[str], *, stall: float = _STALL
+) -> dict[str, float]:
+    """When each event of ``wanted`` was read from ``topic`` (its first copy);
+    :class:`TimedOut` after ``stall`` seconds without any."""
+    arrivals: dict[str, float] = {}
+    quiet_since = time.perf_counter()
+    async with consuming(bootstrap, topic) as consumer:
+        while len(arrivals) < len(wanted):
+            batches = await consumer.getmany(timeout_ms=200, max_records=5000)
+            now = time.perf_counter()
+            for records in batches.values():
+                for record in records:
+                    arrivals.setdefault(orjson.loads(record.value)["event_id"], now)
+            if batches:
+                quiet_since = now
+            elif now - quiet_since > stall:
+                raise TimedOut(f"{len(arrivals)} of {len(wanted)} relayed events arrived")
+    return arrivals
 
 
 #: Events of :func:`short_tie`.
@@ -594,6 +680,11 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
         f"latency at {size.latency_rate:,} events/s over {size.latency_ties:,} live ties",
         measure_latency(broker, size, log_dir, seed=4),
     )
+    floor = await step(
+        "latency_floor",
+        f"latency floor: a bare aiokafka relay at {size.latency_rate:,} events/s",
+        measure_relay_latency(broker, size, log_dir, seed=4),
+    )
     memory = await step(
         "memory",
         f"memory: one worker folds {size.memory_ties:,} finished ties",
@@ -628,6 +719,7 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
     figures["summary"] = {
         "pipeline_vs_raw": one["events_per_s"] / raw["events_per_s"],
         "latency_p99_ms": latency["p99_ms"],
+        "latency_floor_p99_ms": floor["p99_ms"],
         "replay_events_per_s": replay["events_per_s"],
         "fold_events_per_s": figures["fold"]["events_per_s"],
         "two_workers_cpu_efficiency": one["cpu_s_per_1k_events"] / two["cpu_s_per_1k_events"],

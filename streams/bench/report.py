@@ -105,6 +105,7 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     summary = figures["summary"]
     one, two, raw = figures["pipeline"], figures["pipeline_two_workers"], figures["raw_client"]
     latency, memory, fanout = figures["latency"], figures["memory"], figures["sse_fanout"]
+    floor = figures["latency_floor"]
     to_all, service = fanout["produced_to_every_client"], fanout["tie_scores_to_every_client"]
     memory_label = (
         f"worker RSS, {memory['ties']:,} finished ties × {memory['events_per_tie']} events"
@@ -120,6 +121,11 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
         (f"latency at {latency['target_rate']:,} ev/s, {latency['ties']:,} live ties: p99",
          f"{latency['p99_ms']:,.1f} ms (p50 {latency['p50_ms']:,.1f}, max "
          f"{latency['max_ms']:,.1f})", "latency_p99_ms"),
+        ("  worker CPU an event at that rate", f"{latency['worker_cpu_us_per_event']:,.0f} µs",
+         None),
+        ("  the floor: a bare aiokafka relay, same load (no fold, no Faust): p99",
+         f"{floor['p99_ms']:,.1f} ms (p50 {floor['p50_ms']:,.1f}); "
+         f"{floor['relay_cpu_us_per_event']:,.0f} µs CPU an event", None),
         (f"  worker RSS with those {latency['ties']:,} live ties",
          f"{latency['worker_rss_mib']:,.0f} MiB", None),
         (f"replay of a {figures['replay']['matches']}-match season from the log",

@@ -15,9 +15,10 @@ from tests.e2e.conftest import run_script
 pytestmark = pytest.mark.broker
 
 SUMMARY_KEYS = {
-    "pipeline_vs_raw", "latency_p99_ms", "replay_events_per_s", "fold_events_per_s",
-    "two_workers_cpu_efficiency", "two_workers_wall_ratio", "rss_mib_100k_ties",
-    "faust_bare_events_per_s", "changelog_bytes_dense_match", "sse_fanout_p99_ms",
+    "pipeline_vs_raw", "latency_p99_ms", "latency_floor_p99_ms", "replay_events_per_s",
+    "fold_events_per_s", "two_workers_cpu_efficiency", "two_workers_wall_ratio",
+    "rss_mib_100k_ties", "faust_bare_events_per_s", "changelog_bytes_dense_match",
+    "sse_fanout_p99_ms",
 }  # fmt: skip
 
 
@@ -40,6 +41,12 @@ def test_the_quick_benchmark_reports_every_figure_and_its_settings(quick_report)
     latency = figures["latency"]
     assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
     assert latency["worker_rss_mib"] > 0
+    assert latency["worker_cpu_us_per_event"] > 0
+    floor = figures["latency_floor"]
+    assert floor["relayed"] == floor["events"] == latency["events"]
+    assert 0 < floor["p50_ms"] <= floor["p99_ms"] <= floor["max_ms"]
+    assert floor["relay_cpu_us_per_event"] > 0
+    assert figures["summary"]["latency_floor_p99_ms"] == floor["p99_ms"]
     fanout = figures["sse_fanout"]
     assert fanout["clients"] == settings["size"]["fanout_clients"]
     assert fanout["updates_to_every_client"] == fanout["events"] > 0
