@@ -43,7 +43,11 @@ async def relay(bootstrap: str, source: str, sink: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    bootstrap, source, sink = sys.argv[1:] if argv is None else argv
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3:
+        print("usage: python -m streams.bench.relay BOOTSTRAP SOURCE SINK", file=sys.stderr)
+        return 2
+    bootstrap, source, sink = args
     loop = asyncio.new_event_loop()
     task = loop.create_task(relay(bootstrap, source, sink))
     loop.add_signal_handler(signal.SIGTERM, task.cancel)
