@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from streams.commands.endings import FAILED, INTERRUPTED, ScriptFailure, describe, run_script
 from streams.errors import BrokerUnavailable
 
@@ -38,3 +40,18 @@ def test_no_broker_at_the_start_names_it_and_how_to_start_one(capsys):
     err = capsys.readouterr().err
     assert err.startswith("ties: no Kafka broker answers at kafka://127.0.0.1:19092 (")
     assert "python -m streams.broker" in err and "never shown" not in err
+
+
+def test_a_connection_a_cut_short_start_left_open_is_not_reported_after_the_last_line(caplog):
+    def body() -> int:
+        loop = asyncio.new_event_loop()
+        try:  # what aiokafka does when it collects such a connection (aio-libs/aiokafka#715)
+            loop.call_exception_handler({"message": "Unclosed AIOKafkaConnection", "conn": "c"})
+            loop.call_exception_handler({"message": "Task exception was never retrieved"})
+        finally:
+            loop.close()
+        raise KeyboardInterrupt
+
+    assert run_script("replay", body, so_far=lambda: "0 of 22 events re-streamed") == INTERRUPTED
+    reported = [record.getMessage() for record in caplog.records if record.name == "asyncio"]
+    assert reported == ["Task exception was never retrieved"]
