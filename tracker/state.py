@@ -61,7 +61,7 @@ def trusted(cls: type[_Model], values: dict[str, Any]) -> _Model:
     """A ``cls`` of ``values``, not validated: for values the fold or the worker built from
     validated ones (a moment, a record of a folded state). ``values`` names every field of
     ``cls``, in its order (the instance's dict is ``values`` itself). Like ``model_construct``
-    less its defaults and aliases: measured 0.9 µs a moment, against 5.3 validated."""
+    less its defaults and aliases: 0.9 µs a moment, against 2.9 validated (least of repeats)."""
     new = object.__new__(cls)
     _set_dict(new, values)
     _set_fields_set(new, set(values))
