@@ -27,6 +27,7 @@ from streams.bench.changelog import changelog_bytes_dense_match
 from streams.bench.relay import READY
 from streams.bench.synthetic import CLUBS, PLAYERS, MatchFeed, generate_ties
 from streams.bench.usage import cpu_seconds, memory_mib
+from streams.clients.replay import replay_all
 from streams.codecs import decode_event, encode_event
 from streams.config import Settings, bootstrap_of
 from streams.errors import ProcessFailed, TimedOut
@@ -34,7 +35,6 @@ from streams.heap import holding_many_ties
 from streams.kafka.admin import create_topics
 from streams.kafka.clients import consuming, producing
 from streams.kafka.follow import follow
-from streams.kafka.log import read_topic
 from streams.local.processes import ChildProcess
 from streams.local.web import WebProcess
 from streams.local.worker import WorkerProcess
@@ -482,25 +482,21 @@ async def measure_memory(broker: str, ties: int, partitions: int, log_dir: Path)
 
 async def measure_replay(broker: str, matches: int, partitions: int, seed: int) -> dict[str, float]:
     """A season of league matches written to a topic, then read back to its end and re-folded
-    with the replay logic (decode + validate + evolve per tie, the collector set as
-    `tracker replay` sets it)."""
+    by `tracker replay --all` (`replay_all`: the partitions read at once, decode + validate
+    + evolve, tie by tie in stretches; the collector set as the command sets it)."""
     bootstrap = bootstrap_of(broker)
     topic = f"bench-season-{uuid.uuid4().hex[:6]}"
     await create_topics(bootstrap, {topic: (partitions, False)})
     season = _ties(matches, seed, "season", ("league",))
     events = _interleave(season)
     await _produce(bootstrap, topic, events)
-    ties: dict[str, Any] = {}
-    read = 0
     with holding_many_ties():  # as `tracker replay` folds many ties (`streams.heap`)
         started = time.perf_counter()
-        async for record in read_topic(bootstrap, topic):
-            event = decode_event(record.value)
-            ties[event.tie_id] = evolve(ties.get(event.tie_id) or new_tie(event.tie_id), event)
-            read += 1
+        result = await replay_all(bootstrap, topic)
         elapsed = time.perf_counter() - started
-    if read != len(events):
-        raise RuntimeError(f"replay read {read} of {len(events)} events")
+    versions = sum(tie.version for tie in result.ties)
+    if result.errors or versions != len(events):
+        raise RuntimeError(f"replay folded {versions} of {len(events)} events: {result.errors}")
     return {
         "matches": matches,
         "events": len(events),

@@ -18,7 +18,7 @@ from streams.errors import TimedOut
 from streams.kafka.admin import create_topics
 from streams.kafka.clients import producing
 from streams.kafka.follow import Update, follow
-from streams.kafka.log import commit_end, read_key
+from streams.kafka.log import commit_end, read_key, read_topic
 from streams.local.worker import WorkerProcess
 from streams.topics import REPLAY_PREFIX, TopicNames
 from tracker import InvalidEvent, RuleViolation, TieState, evolve, new_tie
@@ -35,10 +35,15 @@ class ReplayResult:
         return summary(tie, self.cut)
 
 
-def fold_sourced(events: Iterable[SourcedEvent], errors: list[LineError]) -> dict[str, TieState]:
-    """Fold events per tie; an event the fold refuses (a broken rule, an event_id seen before
-    with other content...) is reported with its file and line, and skipped."""
-    ties: dict[str, TieState] = {}
+def fold_sourced(
+    events: Iterable[SourcedEvent],
+    errors: list[LineError],
+    ties: dict[str, TieState] | None = None,
+) -> dict[str, TieState]:
+    """Fold events per tie (on from ``ties``, updated in place, when given); an event the
+    fold refuses (a broken rule, an event_id seen before with other content...) is reported
+    with its file and line, and skipped."""
+    ties = {} if ties is None else ties
     for sourced in events:
         event = sourced.event
         tie = ties.get(event.tie_id) or new_tie(event.tie_id)
@@ -72,6 +77,45 @@ async def replay_log(
         sourced = [s for s in sourced if id(s.event) in kept]
     ties = fold_sourced(sourced, errors)
     return ReplayResult(ties=[ties[tie_id]] if tie_id in ties else [], errors=errors, cut=cut)
+
+
+#: `replay_all` folds the log in stretches of this many messages, tie by tie.
+REPLAY_STRETCH = 5000
+
+
+async def replay_all(bootstrap: str, topic: str) -> ReplayResult:
+    """Every tie in the `match-events` log re-folded to the log's end, sorted by tie id;
+    bad messages (in `dead-letters` already) reported with their partition and offset. The
+    partitions are read at once; each stretch of the log is folded tie by tie, each tie's
+    events in log order, as the worker's catch-up does (ties are independent, and a tie's
+    state stays in the CPU's caches while its events are folded). Holds the ties' states,
+    not the log."""
+    ties: dict[str, TieState] = {}
+    errors: list[LineError] = []
+    stretch: dict[str, list[SourcedEvent]] = {}
+    held = 0
+    async for record in read_topic(bootstrap, topic):
+        where = f"{topic}[{record.partition}]"
+        try:
+            event = decode_event(record.value)
+        except InvalidEvent as error:
+            errors.append(LineError(where, record.offset, error.field, error.reason))
+            continue
+        if record.key != event.tie_id.encode():  # the worker folds it nowhere either
+            key = "no key" if record.key is None else f"key {record.key[:100]!r}"
+            detail = f"message has {key}, not the event's tie_id {event.tie_id!r}"
+            errors.append(LineError(where, record.offset, "tie_id", detail))
+            continue
+        stretch.setdefault(event.tie_id, []).append(SourcedEvent(where, record.offset, event, b""))
+        held += 1
+        if held >= REPLAY_STRETCH:
+            for sourced in stretch.values():
+                fold_sourced(sourced, errors, ties)
+            stretch, held = {}, 0
+    for sourced in stretch.values():
+        fold_sourced(sourced, errors, ties)
+    errors.sort(key=lambda error: (error.file, error.line))
+    return ReplayResult(ties=[ties[tie_id] for tie_id in sorted(ties)], errors=errors)
 
 
 async def tie_events_from_log(

@@ -5,6 +5,8 @@ Examples, from match files (offline, no broker):
       scripts/matches/2025-concacaf-qf-lafc-inter-miami-leg2.jsonl --at 61
 From the Kafka log (what the worker was fed):
   python3 scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --at 84 --json
+Every tie in the log, to its end (a season re-folded, to check what the worker published):
+  python3 scripts/replay.py --all --json
 Re-stream a tie into the replay. topics, paced, for `subscribe.py --replay` to watch:
   python3 scripts/replay.py --tie 2025-concacaf-qf-lafc-inter-miami --speed 60
 
@@ -28,6 +30,7 @@ from pathlib import Path
 from streams.clients.feed import FeedProgress
 from streams.clients.replay import (
     ReplayResult,
+    replay_all,
     replay_files,
     replay_log,
     restream,
@@ -49,6 +52,11 @@ def build_parser(prog: str = "tracker replay") -> argparse.ArgumentParser:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", nargs="+", metavar="FILE", help="match files (JSON Lines)")
     source.add_argument("--tie", metavar="ID", help="re-read this tie from the match-events log")
+    source.add_argument(
+        "--all",
+        action="store_true",
+        help="re-read every tie in the match-events log, to its end (sorted by tie id)",
+    )
     add_broker_argument(parser)
     parser.add_argument("--at", metavar="MINUTE", help="61, 90+3 or LEG:MINUTE (default: end)")
     parser.add_argument("--json", action="store_true", help="print the tie-state JSON contract")
@@ -75,6 +83,11 @@ async def _from_log(
     await require_broker(args.broker)
     bootstrap = bootstrap_of(args.broker)
     topic = TopicNames().match_events
+    if args.all:
+        result = await replay_all(bootstrap, topic)
+        if not result.ties and not result.errors:
+            raise ScriptFailure(f"no events in {topic} on {args.broker}")
+        return _print(result, args.json)
     if args.speed is None:
         result = await replay_log(bootstrap, topic, args.tie, cut)
         if not result.ties:
@@ -106,13 +119,16 @@ def main(argv: list[str] | None = None, prog: str = "tracker replay") -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="tracker-replay-"))  # the replay worker's log
 
     def replay() -> int:
-        if args.speed is not None and args.file:
+        if args.speed is not None and not args.tie:
             raise ScriptFailure("--speed re-streams from the log: use it with --tie")
+        if args.all and args.at:
+            raise ScriptFailure("--at cuts one tie's clock: use it with --tie or --file")
         if args.speed is not None and args.speed <= 0:
             raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
         cut = Cut.parse(args.at) if args.at else None
+        if args.file or args.all:
+            hold_many_ties()  # a season is thousands of ties folded at once
         if args.file:
-            hold_many_ties()  # a season of files is thousands of ties folded at once
             return _print(replay_files(args.file, cut), args.json)
         return asyncio.run(
             while_broker_answers(args.broker, _from_log(args, cut, progress, log_dir))

@@ -165,13 +165,50 @@ async def read_range(
 
 
 async def read_topic(bootstrap: str, topic: str, *, timeout: float = 60.0) -> AsyncIterator[Record]:
-    """Every record of ``topic`` to its current end, partition after partition;
-    :class:`TopicMissing` when it does not exist."""
+    """Every record of ``topic`` to its current end (each partition's fetch high watermark),
+    every partition read at once: each partition's records in order, the partitions'
+    interleaved as they arrive. :class:`TopicMissing` when the topic does not exist."""
     async with consuming(bootstrap) as client:
-        for partition in await partitions_of(client, bootstrap, topic):
-            tp = TopicPartition(topic, partition)
-            async for raw in _drain(client, tp, 0, None, timeout):
-                yield _record(raw)
+        partitions = await partitions_of(client, bootstrap, topic)
+        tps = [TopicPartition(topic, partition) for partition in partitions]
+        async for raw in _drain_all(client, tps, timeout):
+            yield _record(raw)
+
+
+async def _drain_all(
+    client: Any, partitions: list[TopicPartition], timeout: float
+) -> AsyncIterator[Any]:
+    """Every record of ``partitions`` from the start to each one's high watermark as the
+    first fetch response for it told; one fetch request carries them all (read one after
+    another, each partition cost its own round trips). :class:`TimedOut` after ``timeout``
+    s without a record or a first response."""
+    client.assign(partitions)
+    await client.seek_to_beginning(*partitions)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    ends: dict[TopicPartition, int] = {}
+    positions = dict.fromkeys(partitions, 0)
+    reading = list(partitions)
+    while reading:
+        if loop.time() > deadline:
+            where = ", ".join(f"{tp.topic}[{tp.partition}]@{positions[tp]}" for tp in reading)
+            log.error("read stalled at %s", where)
+            raise TimedOut(f"reading stalled at {where}")
+        batches = await client.getmany(*reading, timeout_ms=500, max_records=5000)
+        for tp in reading:
+            if tp not in ends and (high := client.highwater(tp)) is not None:
+                ends[tp] = high
+            end = ends.get(tp)
+            for record in batches.get(tp, ()):
+                if end is not None and record.offset >= end:
+                    break
+                positions[tp] = record.offset + 1
+                deadline = loop.time() + timeout
+                yield record
+        done = [tp for tp in reading if tp in ends and positions[tp] >= ends[tp]]
+        if done:
+            client.pause(*done)  # no more fetches for them
+            reading = [tp for tp in reading if tp not in done]
 
 
 async def read_key(

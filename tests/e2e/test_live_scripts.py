@@ -119,6 +119,19 @@ def test_replay_from_the_log_at_a_minute_equals_the_offline_replay(
     assert from_log.stdout == offline.stdout
 
 
+def test_replay_all_re_folds_every_tie_in_the_log_the_seed_tie_as_offline(fed, seed_files):
+    every = run_script("replay.py", "--all", "--json", env=fed)
+    assert every.returncode in (0, 1), every.stderr  # 1: other tests' bad events, reported
+    ties = [json.loads(line) for line in every.stdout.splitlines()]
+    assert [tie["tie_id"] for tie in ties] == sorted({tie["tie_id"] for tie in ties})
+    offline = run_script("replay.py", "--file", *map(str, seed_files), "--json")
+    [seed] = [line for line in every.stdout.splitlines() if json.loads(line)["tie_id"] == SEED_TIE]
+    assert seed + "\n" == offline.stdout
+    cut = run_script("replay.py", "--all", "--at", "61", env=fed)
+    assert cut.returncode == 2
+    assert "--at cuts one tie's clock: use it with --tie or --file" in cut.stderr
+
+
 def test_a_file_with_bad_lines_is_reported_and_its_good_lines_sent(stack, tmp_path, seed_files):
     tie = "bad-lines-tie"
     lines = [line.replace(SEED_TIE, tie) for line in seed_files[0].read_text().splitlines()]
