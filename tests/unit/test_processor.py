@@ -194,18 +194,32 @@ async def test_a_restore_that_lost_a_tie_record_but_kept_a_later_mark_is_healed_
     assert broker.latest()[SEED_TIE].to_json() == offline(events).to_json()
 
 
-async def test_interleaved_legs_behind_another_ties_newer_record_are_healed_per_leg():
-    """The issue's mechanism 1: a restore lost the seed tie's newest records while another
-    tie's later record (and a later mark) survived, so catching up from the mark skips the
-    seed tie's lost events; leg-2 events then arrive first. One offset per tie would have
-    classed the lost leg-1 events as folded; positions per leg find and re-fold them."""
+def two_ties_interleaved() -> tuple[list[MatchEvent], list[MatchEvent], list[MatchEvent]]:
+    """The interleaved seed tie, a copy of it as tie "other", and both interleaved."""
     seed = interleaved_seed_tie()
     other = [
         e.model_copy(update={"tie_id": "other", "match_id": f"other-{e.match_id[-4:]}",
                              "event_id": f"other-{e.event_id}"})
         for e in seed
     ]  # fmt: skip
-    mixed = [e for pair in zip(seed, other, strict=True) for e in pair]
+    return seed, other, [e for pair in zip(seed, other, strict=True) for e in pair]
+
+
+def assert_told_and_ended_as_offline(broker: MemoryBroker, mixed: list[MatchEvent]) -> None:
+    """Every moment in the order of the log, every tie's last update its offline fold."""
+    told = [moment["id"] for moment in broker.on("moments")]
+    assert told == offline_moment_ids_in_log_order(mixed)
+    for tie_id, state in broker.latest().items():
+        assert state.to_json() == offline([e for e in mixed if e.tie_id == tie_id]).to_json()
+    assert set(broker.latest()) == {e.tie_id for e in mixed}
+
+
+async def test_interleaved_legs_behind_another_ties_newer_record_are_healed_per_leg():
+    """The issue's mechanism 1: a restore lost the seed tie's newest records while another
+    tie's later record (and a later mark) survived, so catching up from the mark skips the
+    seed tie's lost events; leg-2 events then arrive first. One offset per tie would have
+    classed the lost leg-1 events as folded; positions per leg find and re-fold them."""
+    seed, other, mixed = two_ties_interleaved()
     log = MemoryLog()
     first, table, _ = worker(log, mark_every=1)
     await live(first, log, mixed[:24])  # the seed tie's 12th event, then the other tie's
@@ -225,50 +239,29 @@ async def test_a_catch_up_of_interleaved_ties_ends_each_as_offline_with_its_mome
     that cut a tie's events anywhere change no tie's state, and its moments go out in the
     order of the log, as if folded message by message."""
     monkeypatch.setattr("streams.worker.processor.CATCH_UP_STRETCH", stretch)
-    seed = interleaved_seed_tie()
-    other = [
-        e.model_copy(update={"tie_id": "other", "match_id": f"other-{e.match_id[-4:]}",
-                             "event_id": f"other-{e.event_id}"})
-        for e in seed
-    ]  # fmt: skip
+    seed, other, mixed = two_ties_interleaved()
     log = MemoryLog()
-    mixed = [e for pair in zip(seed, other, strict=True) for e in pair]
     log.append_events(mixed)
     processor, table, broker = worker(log)
-    assert await processor.catch_up("match-events", 0, generation=0) == 2 * len(seed)
-    told = [moment["id"] for moment in broker.on("moments")]
-    assert told == offline_moment_ids_in_log_order(mixed)
+    assert await processor.catch_up("match-events", 0, generation=0) == len(mixed)
+    assert_told_and_ended_as_offline(broker, mixed)
     for tie_id, events in ((SEED_TIE, seed), ("other", other)):
-        assert broker.latest()[tie_id].to_json() == offline(events).to_json()
         stored = table.get(tie_id)
         assert stored is not None and stored.state.to_json() == offline(events).to_json()
-        told = [m["id"] for m in broker.on("moments") if m["tie_id"] == tie_id]
-        assert told == offline_moment_ids(events)
-    assert processor.expected[0] == 2 * len(seed)  # the next offset it will fold
+    assert processor.expected[0] == len(mixed)  # the next offset it will fold
 
 
 async def test_a_burst_of_interleaved_ties_with_an_offset_skipped_ends_each_as_offline():
     """A run of many messages (a burst) is folded tie by tie too, after the offsets that
     never reached the processor are read from the log into it."""
-    seed = interleaved_seed_tie()
-    other = [
-        e.model_copy(update={"tie_id": "other", "match_id": f"other-{e.match_id[-4:]}",
-                             "event_id": f"other-{e.event_id}"})
-        for e in seed
-    ]  # fmt: skip
+    _, _, mixed = two_ties_interleaved()
     log = MemoryLog()
     processor, _, broker = worker(log)
-    mixed = [e for pair in zip(seed, other, strict=True) for e in pair]
     await live(processor, log, mixed[:2])
     burst = log.append_events(mixed[2:])
     await processor.handle(burst[:10] + burst[11:])  # Faust skipped one offset
     assert (burst[10].offset, burst[11].offset) in log.reads
-    told = [moment["id"] for moment in broker.on("moments")]
-    assert told == offline_moment_ids_in_log_order(mixed)
-    for tie_id, events in ((SEED_TIE, seed), ("other", other)):
-        assert broker.latest()[tie_id].to_json() == offline(events).to_json()
-        told = [m["id"] for m in broker.on("moments") if m["tie_id"] == tie_id]
-        assert told == offline_moment_ids(events)
+    assert_told_and_ended_as_offline(broker, mixed)
     assert processor.expected[0] == len(mixed)
 
 
