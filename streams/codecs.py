@@ -66,6 +66,14 @@ def decode_event(raw: bytes | None) -> MatchEvent:
     return event_from_dict(data)
 
 
+def wrong_key(key: bytes | None, tie_id: str) -> str:
+    """Why a message under ``key`` is not folded with tie ``tie_id``: keyed by tie id, both
+    legs of a tie share a partition and are folded in order; under any other key the event
+    would be folded apart from its tie (the worker dead-letters it; a replay skips it)."""
+    shown = "no key" if key is None else f"key {key[:100]!r}"
+    return f"message has {shown}, not the event's tie_id {tie_id!r}"
+
+
 def encode_event(event: MatchEvent) -> bytes:
     return orjson.dumps(event.model_dump(mode="json", exclude_none=True))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from streams.clients.feed import FeedProgress, clock_order, send_events
 from streams.clients.matchfiles import LineError, SourcedEvent, read_events
 from streams.clients.render import summary
-from streams.codecs import decode_event
+from streams.codecs import decode_event, wrong_key
 from streams.config import Settings, bootstrap_of
 from streams.errors import TimedOut
 from streams.kafka.admin import create_topics
@@ -102,8 +102,7 @@ async def replay_all(bootstrap: str, topic: str) -> ReplayResult:
             errors.append(LineError(where, record.offset, error.field, error.reason))
             continue
         if record.key != event.tie_id.encode():  # the worker folds it nowhere either
-            key = "no key" if record.key is None else f"key {record.key[:100]!r}"
-            detail = f"message has {key}, not the event's tie_id {event.tie_id!r}"
+            detail = wrong_key(record.key, event.tie_id)
             errors.append(LineError(where, record.offset, "tie_id", detail))
             continue
         stretch.setdefault(event.tie_id, []).append(SourcedEvent(where, record.offset, event, b""))

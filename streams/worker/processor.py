@@ -531,10 +531,7 @@ class TieProcessor:
             self._dead(run, message, reason, str(error), error.field)
             return
         if message.key != event.tie_id.encode():
-            # Keyed by tie_id, both legs of a tie share a partition and are folded in order;
-            # under any other key the event would be folded apart from its tie.
-            key = "no key" if message.key is None else f"key {message.key[:100]!r}"
-            detail = f"message has {key}, not the event's tie_id {event.tie_id!r}"
+            detail = codecs.wrong_key(message.key, event.tie_id)
             self._dead(run, message, "wrong_key", detail, "tie_id", event)
             return
         record = run.records.get(event.tie_id) or self._stored(run, event.tie_id)
