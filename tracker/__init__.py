@@ -7,12 +7,13 @@ from tracker.errors import (
     TrackerError,
 )
 from tracker.events import MatchEvent, event_from_dict, event_json_schema, parse_event
-from tracker.fold import evolve, fold, new_tie
+from tracker.fold import Folding, evolve, fold, new_tie
 from tracker.rules import PRESETS, TieRules, preset
 from tracker.state import MatchState, Reason, Status, TieState
 
 __all__ = [
     "PRESETS",
+    "Folding",
     "InvalidEvent",
     "MatchEvent",
     "MatchState",

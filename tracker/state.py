@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self, TypeVar
@@ -68,6 +69,15 @@ def trusted(cls: type[_Model], values: dict[str, Any]) -> _Model:
     _set_extra(new, None)
     _set_private(new, None)
     return new
+
+
+def change_in_place(state: BaseModel, changes: Mapping[str, object]) -> None:
+    """``state`` itself given ``changes``: only for a working copy nothing else holds or will
+    see (`tracker.fold.Folding`); every state handed out is immutable."""
+    state.__dict__.update(changes)
+    fields_set = state.__pydantic_fields_set__
+    if not fields_set.issuperset(changes):
+        _set_fields_set(state, fields_set | changes.keys())
 
 
 class _Frozen(BaseModel):

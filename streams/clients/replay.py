@@ -21,7 +21,7 @@ from streams.kafka.follow import Update, follow
 from streams.kafka.log import commit_end, read_key, read_topic
 from streams.local.worker import WorkerProcess
 from streams.topics import REPLAY_PREFIX, TopicNames
-from tracker import InvalidEvent, RuleViolation, TieState, evolve, new_tie
+from tracker import Folding, InvalidEvent, RuleViolation, TieState, new_tie
 from tracker.timeline import Cut, events_until
 
 
@@ -44,15 +44,23 @@ def fold_sourced(
     fold refuses (a broken rule, an event_id seen before with other content...) is reported
     with its file and line, and skipped."""
     ties = {} if ties is None else ties
+    foldings: dict[str, Folding] = {}  # each tie's events folded on in place (cheaper)
     for sourced in events:
         event = sourced.event
-        tie = ties.get(event.tie_id) or new_tie(event.tie_id)
+        folding = foldings.get(event.tie_id)
+        if folding is None:
+            start = ties.get(event.tie_id) or new_tie(event.tie_id)
+            folding = foldings[event.tie_id] = Folding(start)
         try:
-            ties[event.tie_id] = evolve(tie, event)
+            folding.add(event)
         except RuleViolation as error:  # every refusal is reported, none dropped
             detail = getattr(error, "detail", None) or str(error)
             reason = f"refused by the fold, {type(error).__name__}: {detail}"
             errors.append(LineError(sourced.file, sourced.line, error.field, reason))
+    for tie_id, folding in foldings.items():
+        state = folding.state
+        if state.version:  # a tie none of whose events was taken is not made up
+            ties[tie_id] = state
     return ties
 
 

@@ -37,7 +37,7 @@ from streams.codecs import (
     tie_version,
 )
 from streams.errors import StreamsError
-from tracker import RuleViolation, TieState, evolve, new_tie
+from tracker import RuleViolation, TieState, fold, new_tie
 from tracker.errors import InvalidEvent
 from tracker.state import Status
 
@@ -102,8 +102,7 @@ def rebuild(slim: SlimRecord, lookup: Callable[[str], object]) -> TieRecord:
                 received = state.version
                 continue
             events = chunk.events()
-            for event in events:
-                state = evolve(state, event)
+            state = fold(events, state)
         except (RuleViolation, InvalidEvent, ValueError) as error:
             raise Unrestorable(slim, f"chunk at event {received}: {error}") from None
         received += len(events)

@@ -21,6 +21,7 @@ from tracker.events import (
     SaveMade,
     SubstitutionMade,
 )
+from tracker.fold import Folding
 from tracker.moments import all_moments, moments
 from tracker.rules import PRESETS
 
@@ -202,3 +203,66 @@ def test_the_moments_shortcut_hides_no_moment_even_with_corrections_and_late_eve
     # Not asserted: a tie whose swaps leave every event refused or held tells nothing, and
     # is a fair case. (Breaking the shortcut for red cards makes this test fail: checked.)
     event_told(f"moments told: {'some' if told else 'none'}")
+
+
+def same_tie(folded: TieState, evolved: TieState) -> bool:
+    """Equal snapshots and the same received event ids (kept out of every JSON)."""
+    return folded.to_snapshot() == evolved.to_snapshot() and [
+        leg.event_ids for leg in folded.legs
+    ] == [leg.event_ids for leg in evolved.legs]
+
+
+@SETTINGS
+@given(tie_streams(), st.data())
+def test_folding_many_events_on_refuses_and_ends_as_evolving_them_one_by_one(events, data):
+    """`Folding` changes working copies in place; over random ties delivered with swaps
+    (held events, late gap fills), resends, an event id sent again with other content and a
+    retraction, every event is taken or refused as by `evolve`, with the same error, and
+    the tie read at any point (and at the end) is the same."""
+    delivered = list(events)
+    for _ in range(data.draw(st.integers(0, 3))):
+        i = data.draw(st.integers(1, len(delivered) - 1))
+        j = data.draw(st.integers(1, len(delivered) - 1))
+        delivered[i], delivered[j] = delivered[j], delivered[i]
+    for _ in range(data.draw(st.integers(0, 3))):
+        resent = data.draw(st.sampled_from(events))
+        delivered.insert(data.draw(st.integers(1, len(delivered))), resent)
+    if data.draw(st.booleans()):
+        original = data.draw(st.sampled_from(events[1:] or events))
+        other = original.model_copy(update={"seq": original.seq + 1000})
+        delivered.insert(data.draw(st.integers(1, len(delivered))), other)
+    candidates = [e for e in events if isinstance(e, RETRACTABLE)]
+    if candidates:
+        retraction = retraction_of(data.draw(st.sampled_from(candidates)), events)
+        delivered.insert(data.draw(st.integers(1, len(delivered))), retraction)
+    evolved = new_tie(events[0].tie_id)
+    folding = Folding(evolved)
+    refused = 0
+    for event in delivered:
+        try:
+            after = evolve(evolved, event)
+        except TrackerError as error:
+            with pytest.raises(type(error)) as raised:
+                folding.add(event)
+            assert str(raised.value) == str(error)
+            refused += 1
+            continue
+        assert folding.add(event) is (after is not evolved)
+        evolved = after
+        if data.draw(st.booleans()):
+            assert same_tie(folding.state, evolved)
+    assert same_tie(folding.state, evolved)
+    event_told(f"refused: {'some' if refused else 'none'}")
+
+
+def test_folding_hands_out_states_that_later_events_do_not_change(seed_events):
+    folding = Folding(new_tie(seed_events[0].tie_id))
+    half = len(seed_events) // 2
+    for event in seed_events[:half]:
+        folding.add(event)
+    midway = folding.state
+    snapshot = midway.to_snapshot()
+    for event in seed_events[half:]:
+        folding.add(event)
+    assert midway.to_snapshot() == snapshot
+    assert folding.state.to_snapshot() == fold_all(seed_events).to_snapshot() != snapshot
