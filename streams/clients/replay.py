@@ -35,33 +35,36 @@ class ReplayResult:
         return summary(tie, self.cut)
 
 
-def fold_sourced(
-    events: Iterable[SourcedEvent],
-    errors: list[LineError],
-    ties: dict[str, TieState] | None = None,
-) -> dict[str, TieState]:
-    """Fold events per tie (on from ``ties``, updated in place, when given); an event the
-    fold refuses (a broken rule, an event_id seen before with other content...) is reported
-    with its file and line, and skipped."""
-    ties = {} if ties is None else ties
-    foldings: dict[str, Folding] = {}  # each tie's events folded on in place (cheaper)
+def fold_sourced(events: Iterable[SourcedEvent], errors: list[LineError]) -> dict[str, TieState]:
+    """Fold events per tie; an event the fold refuses (a broken rule, an event_id seen
+    before with other content...) is reported with its file and line, and skipped."""
+    foldings: dict[str, Folding] = {}
+    _fold_on(foldings, events, errors)
+    return _states(foldings)
+
+
+def _fold_on(
+    foldings: dict[str, Folding], events: Iterable[SourcedEvent], errors: list[LineError]
+) -> None:
+    """``events`` folded on into their ties' foldings (each tie's working copy, changed in
+    place: see `tracker.fold.Folding`), refusals reported as by :func:`fold_sourced`."""
     for sourced in events:
         event = sourced.event
         folding = foldings.get(event.tie_id)
         if folding is None:
-            start = ties.get(event.tie_id) or new_tie(event.tie_id)
-            folding = foldings[event.tie_id] = Folding(start)
+            folding = foldings[event.tie_id] = Folding(new_tie(event.tie_id))
         try:
             folding.add(event)
         except RuleViolation as error:  # every refusal is reported, none dropped
             detail = getattr(error, "detail", None) or str(error)
             reason = f"refused by the fold, {type(error).__name__}: {detail}"
             errors.append(LineError(sourced.file, sourced.line, error.field, reason))
-    for tie_id, folding in foldings.items():
-        state = folding.state
-        if state.version:  # a tie none of whose events was taken is not made up
-            ties[tie_id] = state
-    return ties
+
+
+def _states(foldings: dict[str, Folding]) -> dict[str, TieState]:
+    """Each tie now; a tie none of whose events was taken is not made up."""
+    states = {tie_id: folding.state for tie_id, folding in foldings.items()}
+    return {tie_id: state for tie_id, state in states.items() if state.version}
 
 
 def replay_files(paths: Iterable[str], cut: Cut | None = None) -> ReplayResult:
@@ -97,8 +100,8 @@ async def replay_all(bootstrap: str, topic: str) -> ReplayResult:
     partitions are read at once; each stretch of the log is folded tie by tie, each tie's
     events in log order, as the worker's catch-up does (ties are independent, and a tie's
     state stays in the CPU's caches while its events are folded). Holds the ties' states,
-    not the log."""
-    ties: dict[str, TieState] = {}
+    not the log (each tie's working copy, see `tracker.fold.Folding`)."""
+    foldings: dict[str, Folding] = {}
     errors: list[LineError] = []
     stretch: dict[str, list[SourcedEvent]] = {}
     held = 0
@@ -117,10 +120,11 @@ async def replay_all(bootstrap: str, topic: str) -> ReplayResult:
         held += 1
         if held >= REPLAY_STRETCH:
             for sourced in stretch.values():
-                fold_sourced(sourced, errors, ties)
+                _fold_on(foldings, sourced, errors)
             stretch, held = {}, 0
     for sourced in stretch.values():
-        fold_sourced(sourced, errors, ties)
+        _fold_on(foldings, sourced, errors)
+    ties = _states(foldings)
     errors.sort(key=lambda error: (error.file, error.line))
     return ReplayResult(ties=[ties[tie_id] for tie_id in sorted(ties)], errors=errors)
 
