@@ -74,33 +74,6 @@ async def partitions_of(client: Any, bootstrap: str, topic: str) -> list[int]:
     return found
 
 
-async def _drain(
-    client: Any, tp: TopicPartition, start: int, stop: int | None, timeout: float
-) -> AsyncIterator[Any]:
-    """Records from ``start`` to ``stop``, or to the high watermark of the first fetch
-    response when ``stop`` is None; :class:`TimedOut` after ``timeout`` s without one."""
-    client.assign([tp])
-    client.seek(tp, start)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    position, end = start, stop
-    while end is None or position < end:
-        if loop.time() > deadline:
-            log.error("read of %s stalled at offset %d (wanted %d-%s)", tp, position, start, end)
-            raise TimedOut(f"reading {tp.topic}[{tp.partition}] stalled at offset {position}")
-        batches = await client.getmany(tp, timeout_ms=500, max_records=5000)
-        records = batches.get(tp, [])
-        if end is None:
-            end = client.highwater(tp)
-        if records:
-            deadline = loop.time() + timeout
-        for record in records:
-            if end is not None and record.offset >= end:
-                return
-            position = record.offset + 1
-            yield record
-
-
 def _record(raw: Any) -> Record:
     return Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value)
 
@@ -126,7 +99,7 @@ class KafkaEventLog:
         kept, tp = self._consumer, TopicPartition(topic, partition)
         try:
             with broker_errors(self.bootstrap):
-                async for raw in _drain(kept, tp, start, stop, self.timeout):
+                async for raw in _drain(kept, {tp: (start, stop)}, self.timeout):
                     yield Incoming(topic, partition, raw.offset, raw.key, raw.value)
         except Exception:
             await self.close()  # a fresh consumer next time
@@ -160,7 +133,7 @@ async def read_range(
         return
     async with consuming(bootstrap) as client:
         tp = TopicPartition(topic, partition)
-        async for raw in _drain(client, tp, start, stop, timeout):
+        async for raw in _drain(client, {tp: (start, stop)}, timeout):
             yield _record(raw)
 
 
@@ -170,25 +143,36 @@ async def read_topic(bootstrap: str, topic: str, *, timeout: float = 60.0) -> As
     interleaved as they arrive. :class:`TopicMissing` when the topic does not exist."""
     async with consuming(bootstrap) as client:
         partitions = await partitions_of(client, bootstrap, topic)
-        tps = [TopicPartition(topic, partition) for partition in partitions]
-        async for raw in _drain_all(client, tps, timeout):
+        ranges: dict[TopicPartition, tuple[Start, int | None]] = {
+            TopicPartition(topic, partition): (None, None) for partition in partitions
+        }
+        async for raw in _drain(client, ranges, timeout):
             yield _record(raw)
 
 
-async def _drain_all(
-    client: Any, partitions: list[TopicPartition], timeout: float
+#: Where a read starts: an offset, or None for the partition's first record.
+Start = int | None
+
+
+async def _drain(
+    client: Any, ranges: dict[TopicPartition, tuple[Start, int | None]], timeout: float
 ) -> AsyncIterator[Any]:
-    """Every record of ``partitions`` from the start to each one's high watermark as the
-    first fetch response for it told; one fetch request carries them all (read one after
-    another, each partition cost its own round trips). :class:`TimedOut` after ``timeout``
-    s without a record or a first response."""
-    client.assign(partitions)
-    await client.seek_to_beginning(*partitions)
+    """The records of each partition of ``ranges`` from its start to its stop, or when the
+    stop is None to its high watermark as the first fetch response for it told; each
+    partition's in order, the partitions' interleaved as they arrive. One fetch request
+    carries them all (read one after another, each partition cost its own round trips).
+    :class:`TimedOut` after ``timeout`` s without a record or a first response."""
+    client.assign(list(ranges))
+    for tp, (start, _) in ranges.items():
+        if start is None:
+            await client.seek_to_beginning(tp)
+        else:
+            client.seek(tp, start)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    ends: dict[TopicPartition, int] = {}
-    positions = dict.fromkeys(partitions, 0)
-    reading = list(partitions)
+    ends = {tp: stop for tp, (_, stop) in ranges.items() if stop is not None}
+    positions = {tp: start or 0 for tp, (start, _) in ranges.items()}
+    reading = [tp for tp in ranges if tp not in ends or positions[tp] < ends[tp]]
     while reading:
         if loop.time() > deadline:
             where = ", ".join(f"{tp.topic}[{tp.partition}]@{positions[tp]}" for tp in reading)
@@ -220,7 +204,7 @@ async def read_key(
         partitions = await partitions_of(client, bootstrap, topic)
         tp = TopicPartition(topic, DefaultPartitioner()(key, partitions, partitions))
         return [
-            _record(raw) async for raw in _drain(client, tp, 0, None, timeout) if raw.key == key
+            _record(raw) async for raw in _drain(client, {tp: (0, None)}, timeout) if raw.key == key
         ]
 
 
