@@ -7,7 +7,7 @@ pytest with the arguments given (the whole suite without slow tests when there a
 Sets up .venv on first use (see scripts/environment.py); TRACKER_VENV picks another venv.
 
 Examples:
-  python3 scripts/test.py                    # everything, in 3 pytest processes (~13 min)
+  python3 scripts/test.py                    # everything, in 3 pytest processes (7-13 min)
   python3 scripts/test.py tests/unit -x      # the pure domain only, stop at the first failure
   python3 scripts/test.py -m slow            # the long kill loop
   python3 scripts/test.py -- --help          # pytest's own help
