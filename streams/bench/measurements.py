@@ -99,30 +99,43 @@ def _interleave(ties: list[list[MatchEvent]]) -> list[MatchEvent]:
     return [tie[k] for k in range(rounds) for tie in ties if k < len(tie)]
 
 
-def measure_fold(ties: list[list[MatchEvent]]) -> dict[str, float]:
+#: Passes of the fold and replay rows; each row reports its best (the code's ceiling on this
+#: machine, whose speed swings by a third between runs minutes apart) and keeps every pass.
+PASSES = 3
+
+
+def measure_fold(ties: list[list[MatchEvent]]) -> dict[str, Any]:
     """Decode + validate (pydantic, from the bytes) + fold, in process, one core, with the
     garbage collector set as the worker and the replay set it (`streams.heap`): each tie's
     events folded on with `fold` (a `Folding`), as a replay or a restore folds them. The same
     events through `evolve` one by one (a new immutable tie at every event, as the worker's
-    live path folds them) are measured too, as ``evolve_events_per_s``."""
+    live path folds them) are measured too, as ``evolve_events_per_s``. :data:`PASSES` of
+    each, alternating; the best of each is reported, every pass kept."""
     raw = [[encode_event(event) for event in tie] for tie in ties]
     count = sum(len(tie) for tie in raw)
-    with holding_many_ties():
-        started = time.perf_counter()
+
+    def folding() -> None:
         for tie in raw:
             events = [decode_event(line) for line in tie]
             fold(events, new_tie(events[0].tie_id))
-        elapsed = time.perf_counter() - started
-        started = time.perf_counter()
+
+    def evolving() -> None:
         for tie in raw:
             events = [decode_event(line) for line in tie]
             reduce(evolve, events, new_tie(events[0].tie_id))
-        evolving = time.perf_counter() - started
+
+    passes: dict[str, list[float]] = {"fold": [], "evolve": []}
+    with holding_many_ties():
+        for _ in range(PASSES):
+            for name, run in (("fold", folding), ("evolve", evolving)):
+                started = time.perf_counter()
+                run()
+                passes[name].append(count / (time.perf_counter() - started))
     return {
         "events": count,
-        "seconds": elapsed,
-        "events_per_s": count / elapsed,
-        "evolve_events_per_s": count / evolving,
+        "events_per_s": max(passes["fold"]),
+        "evolve_events_per_s": max(passes["evolve"]),
+        "passes_events_per_s": passes,
     }
 
 
@@ -497,28 +510,31 @@ async def measure_memory(broker: str, ties: int, partitions: int, log_dir: Path)
     }
 
 
-async def measure_replay(broker: str, matches: int, partitions: int, seed: int) -> dict[str, float]:
+async def measure_replay(broker: str, matches: int, partitions: int, seed: int) -> dict[str, Any]:
     """A season of league matches written to a topic, then read back to its end and re-folded
     by `tracker replay --all` (`replay_all`: the partitions read at once, decode + validate
-    + evolve, tie by tie in stretches; the collector set as the command sets it)."""
+    + fold, tie by tie in stretches; the collector set as the command sets it), :data:`PASSES`
+    times; the best pass is reported, every pass kept."""
     bootstrap = bootstrap_of(broker)
     topic = f"bench-season-{uuid.uuid4().hex[:6]}"
     await create_topics(bootstrap, {topic: (partitions, False)})
     season = _ties(matches, seed, "season", ("league",))
     events = _interleave(season)
     await _produce(bootstrap, topic, events)
-    with holding_many_ties():  # as `tracker replay` folds many ties (`streams.heap`)
-        started = time.perf_counter()
-        result = await replay_all(bootstrap, topic)
-        elapsed = time.perf_counter() - started
-    versions = sum(tie.version for tie in result.ties)
-    if result.errors or versions != len(events):
-        raise RuntimeError(f"replay folded {versions} of {len(events)} events: {result.errors}")
+    rates: list[float] = []
+    for _ in range(PASSES):
+        with holding_many_ties():  # as `tracker replay` folds many ties (`streams.heap`)
+            started = time.perf_counter()
+            result = await replay_all(bootstrap, topic)
+            rates.append(len(events) / (time.perf_counter() - started))
+        versions = sum(tie.version for tie in result.ties)
+        if result.errors or versions != len(events):
+            raise RuntimeError(f"replay folded {versions} of {len(events)} events: {result.errors}")
     return {
         "matches": matches,
         "events": len(events),
-        "seconds": elapsed,
-        "events_per_s": len(events) / elapsed,
+        "events_per_s": max(rates),
+        "passes_events_per_s": rates,
     }
 
 
@@ -666,7 +682,7 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
         steps[name] = time.perf_counter() - started
         return figures[name]
 
-    async def fold(ties: list[list[MatchEvent]]) -> dict[str, float]:
+    async def fold(ties: list[list[MatchEvent]]) -> dict[str, Any]:
         return measure_fold(ties)
 
     ties = _ties(size.fold_ties, 1, "fold", ("uefa-2021", "concacaf-champions-cup-2025"))

@@ -128,11 +128,13 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
          f"{floor['relay_cpu_us_per_event']:,.0f} µs CPU an event", None),
         (f"  worker RSS with those {latency['ties']:,} live ties",
          f"{latency['worker_rss_mib']:,.0f} MiB", None),
-        (f"replay of a {figures['replay']['matches']}-match season from the log",
+        (f"replay of a {figures['replay']['matches']}-match season from the log "
+         f"(best of {len(figures['replay']['passes_events_per_s'])} passes)",
          f"{figures['replay']['events_per_s']:,.0f} ev/s", "replay_events_per_s"),
-        ("fold (decode + validate + fold), one core, each tie folded on (`Folding`)",
+        ("fold (decode + validate + fold), one core, each tie folded on (`Folding`; best of "
+         f"{len(figures['fold']['passes_events_per_s']['fold'])} passes)",
          f"{figures['fold']['events_per_s']:,.0f} ev/s", "fold_events_per_s"),
-        ("  the same through `evolve`, a new immutable tie at every event",
+        ("  the same through `evolve`, a new immutable tie at every event (passes alternating)",
          f"{figures['fold']['evolve_events_per_s']:,.0f} ev/s", None),
         ("2 workers vs 1, same backlog: CPU efficiency (CPU-s per 1k ev, 1 / 2 workers)",
          f"{summary['two_workers_cpu_efficiency']:.2f} ({one['cpu_s_per_1k_events']:.2f} / "

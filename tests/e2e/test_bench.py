@@ -38,6 +38,11 @@ def test_the_quick_benchmark_reports_every_figure_and_its_settings(quick_report)
     for section in ("fold", "raw_client", "pipeline", "pipeline_two_workers", "replay"):
         assert figures[section]["events"] > 0
         assert figures[section]["events_per_s"] > 0
+    fold_passes, replay_passes = (figures[row]["passes_events_per_s"] for row in ("fold", "replay"))
+    assert len(fold_passes["fold"]) == len(fold_passes["evolve"]) == len(replay_passes) == 3
+    assert figures["fold"]["events_per_s"] == max(fold_passes["fold"])
+    assert figures["fold"]["evolve_events_per_s"] == max(fold_passes["evolve"]) > 0
+    assert figures["replay"]["events_per_s"] == max(replay_passes)
     latency = figures["latency"]
     assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
     assert latency["worker_rss_mib"] > 0
