@@ -35,9 +35,14 @@ def test_the_quick_benchmark_reports_every_figure_and_its_settings(quick_report)
     assert {"faust-streaming", "aiokafka", "pydantic"} <= set(settings["versions"])
     assert settings["size"]["partitions"] >= 8
     assert len(settings["load_average_at_start"]) == len(settings["load_average_at_end"]) == 3
-    for section in ("fold", "raw_client", "pipeline", "pipeline_two_workers", "replay"):
+    sections = ("fold", "raw_client", "raw_client_after", "pipeline", "pipeline_two_workers")
+    for section in (*sections, "replay"):
         assert figures[section]["events"] > 0
         assert figures[section]["events_per_s"] > 0
+    ceiling = max(
+        figures["raw_client"]["events_per_s"], figures["raw_client_after"]["events_per_s"]
+    )
+    assert figures["summary"]["pipeline_vs_raw"] == figures["pipeline"]["events_per_s"] / ceiling
     fold_passes, replay_passes = (figures[row]["passes_events_per_s"] for row in ("fold", "replay"))
     assert len(fold_passes["fold"]) == len(fold_passes["evolve"]) == len(replay_passes) == 3
     assert figures["fold"]["events_per_s"] == max(fold_passes["fold"])
