@@ -35,6 +35,10 @@ class Record:
     value: bytes | None
 
 
+#: Where a read starts: an offset, or None for the partition's first record.
+Start = int | None
+
+
 async def high_watermarks(
     client: Any, partitions: Sequence[TopicPartition], timeout: float = 10.0
 ) -> dict[TopicPartition, int]:
@@ -148,10 +152,6 @@ async def read_topic(bootstrap: str, topic: str, *, timeout: float = 60.0) -> As
         }
         async for raw in _drain(client, ranges, timeout):
             yield _record(raw)
-
-
-#: Where a read starts: an offset, or None for the partition's first record.
-Start = int | None
 
 
 async def _drain(
