@@ -14,6 +14,7 @@ from streams.commands.web import build_parser
 from streams.kafka.admin import create_topics
 from streams.kafka.clients import start_producer
 from streams.web import WebService, WebSettings, running_web
+from streams.web.model import Change
 from tests.builders import moments_told
 from tests.streams.harness import ROOT, Namespace, feed
 from tests.web.service import (
@@ -152,6 +153,56 @@ async def test_a_client_reconnecting_with_last_event_id_is_sent_only_what_it_mis
     assert all(moment["version"] >= 14 for moment in missed)
     assert [m for m in everything if m["version"] > 14] == [m for m in missed if m["version"] > 14]
     assert any(m["text"].startswith("84' Messi (pen.)") for m in missed)
+
+
+async def test_a_live_stream_asked_for_over_http_1_0_is_the_bare_event_stream(
+    space, web, seed_events
+):
+    events = seed_as(seed_events, "web-http10")
+    reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+    try:
+        writer.write(b"GET /api/ties/web-http10/events HTTP/1.0\r\nHost: here\r\n\r\n")
+        head = (await reader.readuntil(b"\r\n\r\n")).lower()
+        assert head.startswith(b"http/1.0 200") or head.startswith(b"http/1.1 200")
+        assert b"transfer-encoding" not in head  # no chunks: the body is the stream
+        assert await reader.readuntil(b"\n\n") == b"retry: 2000\n\n"
+        assert (await reader.readuntil(b"\n\n")).startswith(b"event: snapshot\n")
+        await feed(space, events[:3])
+        versions: list[int] = []
+        while not versions or versions[-1] < 3:
+            block = await asyncio.wait_for(reader.readuntil(b"\n\n"), 30)
+            if block.startswith(b"event: tie\n"):
+                versions.append(orjson.loads(block.split(b"data: ", 1)[1])["version"])
+        assert versions == sorted(set(versions))
+    finally:
+        writer.close()
+
+
+async def test_a_client_too_slow_to_read_has_its_stream_ended_after_a_bounded_backlog(web, http):
+    """Its stream ends (it resumes with Last-Event-ID); the server holds at most
+    CLIENT_BUFFER bytes for it, however much is published meanwhile."""
+    padding = b"x" * 64_000
+    published = 400  # 25 MB: past any socket buffer of the machine's
+    dropped_before = web.hub.dropped
+    async with http.get(f"{web.url}/api/ties/web-slow/events") as response:
+        stream = server_events(response)
+        assert (await next_event(stream)).event == "snapshot"
+        for version in range(1, published + 1):  # while this client reads nothing
+            data = b'{"version": %d, "padding": "%s"}' % (version, padding)
+            web.hub.publish(Change("tie", "web-slow", version, data, version))
+            await asyncio.sleep(0)
+
+        async def read_to_the_end() -> list[int]:
+            return [int(event.id or 0) async for event in stream if event.event == "tie"]
+
+        received = await asyncio.wait_for(read_to_the_end(), 60)  # it ends: not left open
+    assert received == list(range(1, len(received) + 1))  # in order, none skipped
+    assert 0 < len(received) < published  # then cut off, not left to grow
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while web.hub.dropped == dropped_before and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    assert web.hub.dropped == dropped_before + 1
 
 
 async def test_streams_beyond_the_limit_get_a_clear_503_until_one_closes(space, worker, http):
