@@ -20,13 +20,13 @@ from functools import reduce
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
 from aiokafka.partitioner import DefaultPartitioner
 
 from streams.bench.bare import faust_bare
 from streams.bench.changelog import changelog_bytes_dense_match
 from streams.bench.relay import READY
+from streams.bench.sse import close_streams, open_streams
 from streams.bench.synthetic import CLUBS, PLAYERS, MatchFeed, generate_ties
 from streams.bench.usage import cpu_seconds, memory_mib
 from streams.clients.replay import replay_all
@@ -41,7 +41,6 @@ from streams.local.processes import ChildProcess
 from streams.local.web import WebProcess
 from streams.local.worker import WorkerProcess
 from streams.topics import TopicNames
-from streams.web.client import server_events
 from tracker import MatchEvent, evolve, fold, new_tie
 
 
@@ -549,22 +548,6 @@ def _quantiles(values: list[float]) -> dict[str, float | None]:
     return {"p50_ms": cuts[49], "p99_ms": cuts[98], "max_ms": ordered[-1]}
 
 
-async def _sse_client(
-    http: aiohttp.ClientSession,
-    url: str,
-    joined: list[int],
-    arrivals: dict[int, list[float]],
-) -> None:
-    """One live-stream client: after its snapshot, the time each tie version reaches it."""
-    async with http.get(url) as response:
-        response.raise_for_status()
-        async for event in server_events(response):
-            if event.event == "snapshot":
-                joined.append(1)
-            elif event.event == "tie" and event.id is not None:
-                arrivals.setdefault(int(event.id), []).append(time.perf_counter())
-
-
 async def _tie_scores_arrivals(bootstrap: str, topic: str, into: dict[int, float]) -> None:
     async for update in follow(bootstrap, [topic], from_beginning=True):
         into.setdefault(orjson.loads(update.value)["version"], time.perf_counter())
@@ -574,7 +557,8 @@ async def measure_fanout(broker: str, size: BenchSize, log_dir: Path, seed: int)
     """Many live-stream (SSE) clients of the web service on one live tie, fed at a steady
     rate: time from producing each event to its tie update reaching every client; and the
     web service's own share, from the update being readable in `tie-scores` (a consumer
-    here) to every client."""
+    here) to every client. The clients are the lightest there can be (`streams.bench.sse`):
+    on two shared cores, the clients' own Python is otherwise half the figure."""
     bootstrap = bootstrap_of(broker)
     space = f"bench{uuid.uuid4().hex[:6]}"
     names = TopicNames(f"{space}.")
@@ -592,38 +576,33 @@ async def measure_fanout(broker: str, size: BenchSize, log_dir: Path, seed: int)
         await asyncio.to_thread(worker.wait_ready)
         url = await asyncio.to_thread(web.wait_ready)
         stream = f"{url}/api/ties/{events[0].tie_id}/events"
-        connector = aiohttp.TCPConnector(limit=0)
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-            joined: list[int] = []
-            arrivals: dict[int, list[float]] = {}
-            clients = [
-                asyncio.create_task(_sse_client(http, stream, joined, arrivals))
-                for _ in range(size.fanout_clients)
-            ]
-            in_topic: dict[int, float] = {}
-            reader = asyncio.create_task(
-                _tie_scores_arrivals(bootstrap, names.tie_scores, in_topic)
-            )
-            try:
-                deadline = time.perf_counter() + 60
-                while len(joined) < size.fanout_clients:
-                    if time.perf_counter() > deadline:
-                        raise TimedOut(f"{len(joined)} of {size.fanout_clients} clients joined")
-                    await asyncio.sleep(0.05)
-                times = await _send_paced(bootstrap, names.match_events, events, size.fanout_rate)
-                sent = {version: at for version, at in enumerate(times, start=1)}
-                last = len(events)
-                deadline = time.perf_counter() + 60
-                while len(arrivals.get(last, ())) < size.fanout_clients:
-                    if time.perf_counter() > deadline:
-                        break
-                    await asyncio.sleep(0.05)
-            finally:
-                reader.cancel()
-                for client in clients:
-                    client.cancel()
-                await asyncio.gather(reader, *clients, return_exceptions=True)
+        joined: list[int] = []
+        arrivals: dict[int, list[float]] = {}
+
+        def arrived(version: int, when: float) -> None:
+            arrivals.setdefault(version, []).append(when)
+
+        in_topic: dict[int, float] = {}
+        reader = asyncio.create_task(_tie_scores_arrivals(bootstrap, names.tie_scores, in_topic))
+        clients = await open_streams(stream, size.fanout_clients, lambda: joined.append(1), arrived)
+        try:
+            deadline = time.perf_counter() + 60
+            while len(joined) < size.fanout_clients:
+                if time.perf_counter() > deadline:
+                    raise TimedOut(f"{len(joined)} of {size.fanout_clients} clients joined")
+                await asyncio.sleep(0.05)
+            times = await _send_paced(bootstrap, names.match_events, events, size.fanout_rate)
+            sent = {version: at for version, at in enumerate(times, start=1)}
+            last = len(events)
+            deadline = time.perf_counter() + 60
+            while len(arrivals.get(last, ())) < size.fanout_clients:
+                if time.perf_counter() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            reader.cancel()
+            close_streams(clients)
+            await asyncio.gather(reader, return_exceptions=True)
     finally:
         web.stop()
         worker.stop()
