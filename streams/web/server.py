@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiohttp import HttpVersion11, web
+from aiohttp import HttpVersion11, hdrs, web
 
 from streams.clients.replay import replay_log
 from streams.config import bootstrap_of
@@ -40,9 +40,12 @@ HEARTBEAT_SECONDS = 15.0
 #: Updates held for a client whose stream is not open yet before it is closed (it reconnects
 #: with Last-Event-ID and is sent what it missed).
 CLIENT_QUEUE = 256
-#: Bytes waiting in the server for one client (beyond what its socket took) before its stream
-#: is closed as too slow, to resume the same way: about fifty updates of a tie.
+#: Bytes waiting in the server for one client (beyond what its socket took) past which its
+#: stream is ended as too slow, to resume the same way: about fifty updates of a tie.
 CLIENT_BUFFER = 256 * 1024
+#: A client cut off as too slow has this long to read the end of its stream; then its
+#: connection is closed (a client that reads nothing must not keep its place for ever).
+DROP_GRACE_SECONDS = 5.0
 #: ``?at=`` re-folds read the log; a few at a time.
 REPLAYS_AT_ONCE = 2
 SHUTDOWN_SECONDS = 10.0
@@ -64,9 +67,9 @@ class _Client:
     """One live stream. Until its first answer is written, what it is offered waits in
     ``waiting``; from then on each update goes straight to its connection's transport,
     written where the update is published (no task to wake per client and update: a third
-    of the cost of a fan-out to 1,000 clients). A client the operating system and the
-    transport cannot take :data:`CLIENT_BUFFER` more bytes from is too slow: its stream is
-    ended, and it resumes with ``Last-Event-ID``."""
+    of the cost of a fan-out to 1,000 clients). A client whose transport holds more than
+    :data:`CLIENT_BUFFER` bytes its socket would not take is too slow: no more is written to
+    it, its stream is ended, and it resumes with ``Last-Event-ID``."""
 
     tie_id: str
     waiting: list[bytes] | None = field(default_factory=list)  # None once writing directly
@@ -74,6 +77,7 @@ class _Client:
     is_chunked: bool = False  # HTTP/1.1: each write framed as a chunk
     is_dropped: bool = False
     ended: asyncio.Event = field(default_factory=asyncio.Event)  # its stream is to end
+    closing: asyncio.TimerHandle | None = None  # a dropped client's connection, closed soon
 
     def offer(self, data: bytes, chunk: bytes) -> None:
         """Send ``data`` (``chunk``: the same framed as an HTTP/1.1 chunk)."""
@@ -92,18 +96,38 @@ class _Client:
         elif transport.get_write_buffer_size() > CLIENT_BUFFER:
             self.drop()
         else:
-            transport.write(chunk if self.is_chunked else data)
+            try:
+                transport.write(chunk if self.is_chunked else data)
+            except Exception:  # one client's connection must not stop the fan-out
+                log.exception("web: writing to a live stream of %s failed", self.tie_id)
+                transport.abort()
+                self.ended.set()
 
     def write_directly(self, transport: asyncio.Transport, is_chunked: bool) -> None:
         """The first answer is written: what waited goes out, and from now on every offer."""
         waiting, self.waiting = self.waiting or [], None
         self.transport, self.is_chunked = transport, is_chunked
+        if self.is_dropped:
+            self._close_soon()
         for data in waiting:
             self.offer(data, _chunk(data))
 
     def drop(self) -> None:
-        self.is_dropped = True  # too slow: end its stream, it will resume
+        """Too slow: end its stream (it will resume), and close its connection if it has not
+        read to that end within :data:`DROP_GRACE_SECONDS`."""
+        self.is_dropped = True
         self.ended.set()
+        self._close_soon()
+
+    def _close_soon(self) -> None:
+        if self.transport is not None and self.closing is None:
+            loop = asyncio.get_running_loop()
+            self.closing = loop.call_later(DROP_GRACE_SECONDS, self.transport.abort)
+
+    def forget(self) -> None:
+        """Its stream is over: the connection (kept alive, perhaps) is no longer its."""
+        if self.closing is not None:
+            self.closing.cancel()
 
 
 def _chunk(data: bytes) -> bytes:
@@ -133,6 +157,7 @@ class Hub:
         return client
 
     def leave(self, client: _Client) -> None:
+        client.forget()
         clients = self._by_tie.get(client.tie_id)
         if clients is not None and client in clients:
             clients.discard(client)
@@ -375,16 +400,21 @@ class WebService:
             # Nothing is awaited between joining and taking the first answer, so no change
             # can fall between them.
             first = b"retry: 2000\n\n" + self._first_answer(request, tie_id)
-            is_chunked = request.version >= HttpVersion11
-            if is_chunked:  # as aiohttp would choose; said here, as the hub frames the chunks
+            if request.method == hdrs.METH_HEAD:  # the headers alone
+                await response.prepare(request)
+                return response
+            # Chunks for HTTP/1.1 (as aiohttp would choose), said here since the hub frames
+            # them; HTTP/1.0 gets the bare stream. Not compressed: the hub writes to the
+            # transport under aiohttp's writer, which must hold nothing back.
+            is_chunked = request.version == HttpVersion11
+            if is_chunked:
                 response.enable_chunked_encoding()
             await response.prepare(request)
-            await response.write(first)
+            await response.write(first)  # the headers and the first answer, in the transport
             transport = request.transport
             if transport is None:  # gone already
                 return response
-            # Written in aiohttp's order: what waited, then each update as it is published.
-            client.write_directly(transport, is_chunked)
+            client.write_directly(transport, is_chunked)  # what waited, then every update
             await client.ended.wait()
             await response.write_eof()
         except ConnectionError:  # the client went away

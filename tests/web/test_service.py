@@ -15,6 +15,7 @@ from streams.kafka.admin import create_topics
 from streams.kafka.clients import start_producer
 from streams.web import WebService, WebSettings, running_web
 from streams.web.model import Change
+from streams.web.server import DROP_GRACE_SECONDS
 from tests.builders import moments_told
 from tests.streams.harness import ROOT, Namespace, feed
 from tests.web.service import (
@@ -160,49 +161,89 @@ async def test_a_live_stream_asked_for_over_http_1_0_is_the_bare_event_stream(
 ):
     events = seed_as(seed_events, "web-http10")
     reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+
+    async def block(until: bytes = b"\n\n") -> bytes:
+        return await asyncio.wait_for(reader.readuntil(until), 30)
+
     try:
         writer.write(b"GET /api/ties/web-http10/events HTTP/1.0\r\nHost: here\r\n\r\n")
-        head = (await reader.readuntil(b"\r\n\r\n")).lower()
-        assert head.startswith(b"http/1.0 200") or head.startswith(b"http/1.1 200")
+        head = (await block(b"\r\n\r\n")).lower()
+        assert head.startswith(b"http/1.0 200 ok\r\n")
         assert b"transfer-encoding" not in head  # no chunks: the body is the stream
-        assert await reader.readuntil(b"\n\n") == b"retry: 2000\n\n"
-        assert (await reader.readuntil(b"\n\n")).startswith(b"event: snapshot\n")
+        assert await block() == b"retry: 2000\n\n"
+        assert (await block()).startswith(b"event: snapshot\n")
         await feed(space, events[:3])
         versions: list[int] = []
-        while not versions or versions[-1] < 3:
-            block = await asyncio.wait_for(reader.readuntil(b"\n\n"), 30)
-            if block.startswith(b"event: tie\n"):
-                versions.append(orjson.loads(block.split(b"data: ", 1)[1])["version"])
+        async with asyncio.timeout(60):
+            while not versions or versions[-1] < 3:
+                if (event := await block()).startswith(b"event: tie\n"):
+                    versions.append(orjson.loads(event.split(b"data: ", 1)[1])["version"])
         assert versions == sorted(set(versions))
     finally:
         writer.close()
 
 
-async def test_a_client_too_slow_to_read_has_its_stream_ended_after_a_bounded_backlog(web, http):
-    """Its stream ends (it resumes with Last-Event-ID); the server holds at most
-    CLIENT_BUFFER bytes for it, however much is published meanwhile."""
+async def test_a_head_request_for_a_live_stream_gets_its_headers_and_no_body(web, http):
+    url = f"{web.url}/api/ties/web-head/events"
+    async with http.head(url) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        assert await response.read() == b""
+    async with http.get(url) as again:  # the same connection, if kept, is not corrupted
+        assert (await next_event(server_events(again))).event == "snapshot"
+
+
+async def wait_until(done, timeout: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done() and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
+def publish_padded(web, tie_id: str, count: int) -> None:
+    """``count`` tie updates of 64 kB each straight into the service's hub."""
     padding = b"x" * 64_000
+    for version in range(1, count + 1):
+        data = b'{"version": %d, "padding": "%s"}' % (version, padding)
+        web.hub.publish(Change("tie", tie_id, version, data, version))
+
+
+async def test_a_client_too_slow_to_read_gets_a_gapless_prefix_then_the_end_of_its_stream(
+    web, http
+):
+    """Updates stop going to it once its backlog in the service is past CLIENT_BUFFER; when
+    it reads again it finds what was sent, in order, and then the end (it resumes with
+    Last-Event-ID)."""
     published = 400  # 25 MB: past any socket buffer of the machine's
     dropped_before = web.hub.dropped
     async with http.get(f"{web.url}/api/ties/web-slow/events") as response:
         stream = server_events(response)
         assert (await next_event(stream)).event == "snapshot"
-        for version in range(1, published + 1):  # while this client reads nothing
-            data = b'{"version": %d, "padding": "%s"}' % (version, padding)
-            web.hub.publish(Change("tie", "web-slow", version, data, version))
-            await asyncio.sleep(0)
+        publish_padded(web, "web-slow", published)  # while this client reads nothing
 
         async def read_to_the_end() -> list[int]:
             return [int(event.id or 0) async for event in stream if event.event == "tie"]
 
         received = await asyncio.wait_for(read_to_the_end(), 60)  # it ends: not left open
     assert received == list(range(1, len(received) + 1))  # in order, none skipped
-    assert 0 < len(received) < published  # then cut off, not left to grow
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while web.hub.dropped == dropped_before and loop.time() < deadline:
-        await asyncio.sleep(0.05)
+    assert 0 < len(received) < published  # cut off, not left to grow
+    await wait_until(lambda: web.hub.dropped > dropped_before, 10)
     assert web.hub.dropped == dropped_before + 1
+
+
+async def test_a_client_that_never_reads_again_is_closed_and_gives_its_place_back(web):
+    dropped_before, count_before = web.hub.dropped, web.hub.count
+    reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+    try:
+        writer.write(b"GET /api/ties/web-mute/events HTTP/1.1\r\nHost: here\r\n\r\n")
+        await asyncio.wait_for(reader.readuntil(b"event: snapshot"), 30)
+        await wait_until(lambda: web.hub.count == count_before + 1, 10)
+        publish_padded(web, "web-mute", 400)  # it reads nothing more
+        await wait_until(lambda: web.hub.count == count_before, DROP_GRACE_SECONDS + 10)
+        assert web.hub.count == count_before
+        assert web.hub.dropped == dropped_before + 1
+    finally:
+        writer.close()
 
 
 async def test_streams_beyond_the_limit_get_a_clear_503_until_one_closes(space, worker, http):
