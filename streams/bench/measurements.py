@@ -26,7 +26,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from streams.bench.bare import faust_bare
 from streams.bench.changelog import changelog_bytes_dense_match
 from streams.bench.relay import READY
-from streams.bench.sse import close_streams, open_streams
+from streams.bench.sse import LiveStreams
 from streams.bench.synthetic import CLUBS, PLAYERS, MatchFeed, generate_ties
 from streams.bench.usage import cpu_seconds, memory_mib
 from streams.clients.replay import replay_all
@@ -584,10 +584,14 @@ async def measure_fanout(broker: str, size: BenchSize, log_dir: Path, seed: int)
 
         in_topic: dict[int, float] = {}
         reader = asyncio.create_task(_tie_scores_arrivals(bootstrap, names.tie_scores, in_topic))
-        clients = await open_streams(stream, size.fanout_clients, lambda: joined.append(1), arrived)
+        clients = LiveStreams(stream, lambda: joined.append(1), arrived)
         try:
+            await clients.open(size.fanout_clients)
             deadline = time.perf_counter() + 60
             while len(joined) < size.fanout_clients:
+                if clients.refusals:
+                    refused = clients.refusals
+                    raise RuntimeError(f"the web service refused {len(refused)}: {refused[0]}")
                 if time.perf_counter() > deadline:
                     raise TimedOut(f"{len(joined)} of {size.fanout_clients} clients joined")
                 await asyncio.sleep(0.05)
@@ -601,7 +605,7 @@ async def measure_fanout(broker: str, size: BenchSize, log_dir: Path, seed: int)
                 await asyncio.sleep(0.05)
         finally:
             reader.cancel()
-            close_streams(clients)
+            clients.close()
             await asyncio.gather(reader, return_exceptions=True)
     finally:
         web.stop()

@@ -18,27 +18,24 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 
-class StreamRefused(Exception):
-    """The service answered a live-stream request with something other than 200."""
-
-
 class _Listener(asyncio.Protocol):
     """One live stream: calls ``on_snapshot`` once, then ``on_tie(version, when)`` for each
-    ``tie`` event as it arrives."""
+    ``tie`` event as it arrives; an answer other than 200 goes to ``refusals``."""
 
     def __init__(
         self,
         request: bytes,
         on_snapshot: Callable[[], None],
         on_tie: Callable[[int, float], None],
+        refusals: list[str],
     ) -> None:
         self._request = request
         self._on_snapshot = on_snapshot
         self._on_tie = on_tie
+        self._refusals = refusals
         self._buffer = b""
         self._in_body = False
         self.transport: asyncio.Transport | None = None
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -55,52 +52,57 @@ class _Listener(asyncio.Protocol):
                 return
             status = head.split(b"\r\n", 1)[0]
             if b" 200 " not in status:
-                self._fail(StreamRefused(status.decode(errors="replace")))
+                self._refusals.append(status.decode(errors="replace"))
+                if self.transport is not None:
+                    self.transport.close()
                 return
             self._in_body = True
         *events, self._buffer = buffer.split(b"\n\n")
         for event in events:
-            if event.startswith(b"event: tie\nid: "):
-                version = event[15 : event.index(b"\n", 15)]
+            kind, version = b"", b""
+            for line in event.split(b"\n"):
+                name, _, value = line.partition(b": ")
+                if name == b"event":
+                    kind = value
+                elif name == b"id":
+                    version = value
+            if kind == b"tie" and version:
                 self._on_tie(int(version), now)
-            elif event.startswith(b"event: snapshot\n"):
+            elif kind == b"snapshot":
                 self._on_snapshot()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
 
-    def _fail(self, error: Exception) -> None:
-        if not self.closed.done():
-            self.closed.set_exception(error)
-        if self.transport is not None:
-            self.transport.close()
+class LiveStreams:
+    """Live streams of one tie's ``url`` (``http://host:port/api/ties/{id}/events``) in this
+    process: ``on_snapshot()`` as each opens, ``on_tie(version, when)`` for each update; the
+    status line of each one refused in :attr:`refusals`."""
 
-
-async def open_streams(
-    url: str,
-    count: int,
-    on_snapshot: Callable[[], None],
-    on_tie: Callable[[int, float], None],
-) -> list[_Listener]:
-    """``count`` live streams of ``url`` (``http://host:port/api/ties/{id}/events``)."""
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = b"GET %s HTTP/1.0\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n" % (
-        parts.path.encode(),
-        parts.netloc.encode(),
-    )
-    loop = asyncio.get_running_loop()
-    listeners = []
-    for _ in range(count):
-        _, listener = await loop.create_connection(
-            lambda: _Listener(request, on_snapshot, on_tie), host, port
+    def __init__(
+        self, url: str, on_snapshot: Callable[[], None], on_tie: Callable[[int, float], None]
+    ) -> None:
+        parts = urlsplit(url)
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._request = b"GET %s HTTP/1.0\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n" % (
+            parts.path.encode(),
+            parts.netloc.encode(),
         )
-        listeners.append(listener)
-    return listeners
+        self._on_snapshot, self._on_tie = on_snapshot, on_tie
+        self.refusals: list[str] = []
+        self._listeners: list[_Listener] = []
 
+    async def open(self, count: int) -> None:
+        loop = asyncio.get_running_loop()
+        for _ in range(count):
+            _, listener = await loop.create_connection(
+                lambda: _Listener(self._request, self._on_snapshot, self._on_tie, self.refusals),
+                self._host,
+                self._port,
+            )
+            self._listeners.append(listener)
 
-def close_streams(listeners: list[_Listener]) -> None:
-    for listener in listeners:
-        if listener.transport is not None:
-            listener.transport.close()
+    def close(self) -> None:
+        """Close every stream opened (also after :meth:`open` failed partway)."""
+        for listener in self._listeners:
+            if listener.transport is not None:
+                listener.transport.close()
+        self._listeners = []
