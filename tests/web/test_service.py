@@ -193,6 +193,28 @@ async def test_a_head_request_for_a_live_stream_gets_its_headers_and_no_body(web
         assert (await next_event(server_events(again))).event == "snapshot"
 
 
+async def test_a_ties_changes_read_together_reach_each_client_in_one_write(web, http):
+    """A goal's new state and its moments arrive in one batch of records: each client gets
+    them in order, in one write (one system call a client, not one a change)."""
+    url = f"{web.url}/api/ties/web-together/events"
+    async with http.get(url) as first, http.get(url) as second:
+        streams = [server_events(first), server_events(second)]
+        for stream in streams:
+            assert (await next_event(stream)).event == "snapshot"
+        writes_before = web.hub.writes
+        web.hub.publish(Change("tie", "web-together", 14, b'{"version": 14}', 1))
+        web.hub.publish(Change("moment", "web-together", 14, b'{"text": "goal"}', 2))
+        web.hub.publish(Change("moment", "web-together", 14, b'{"text": "lead"}', 3))
+        for stream in streams:
+            told = [await next_event_of(stream, {"tie", "moment"}) for _ in range(3)]
+            assert [(event.event, event.data) for event in told] == [
+                ("tie", '{"version": 14}'),
+                ("moment", '{"text": "goal"}'),
+                ("moment", '{"text": "lead"}'),
+            ]
+    assert web.hub.writes - writes_before == 2
+
+
 async def wait_until(done, timeout: float) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
