@@ -133,6 +133,13 @@ class _Client:
             self.closing.cancel()
 
 
+def _offer(clients: set[_Client], data: bytes) -> None:
+    """``data`` to each of ``clients``, framed as a chunk once for all."""
+    chunk = _chunk(data)
+    for client in clients:
+        client.offer(data, chunk)
+
+
 def _chunk(data: bytes) -> bytes:
     """``data`` as one chunk of an HTTP/1.1 chunked body (RFC 9112, 7.1)."""
     return b"%x\r\n%s\r\n" % (len(data), data)
@@ -207,17 +214,12 @@ class Hub:
         clients = self._by_tie.get(tie_id)
         if not pending or not clients:
             return
-        data = bytes(pending)
-        chunk = _chunk(data)
-        for client in clients:
-            client.offer(data, chunk)
+        _offer(clients, bytes(pending))
         self.writes += len(clients)
 
     def tell_all(self, data: bytes) -> None:
-        chunk = _chunk(data)
         for clients in self._by_tie.values():
-            for client in clients:
-                client.offer(data, chunk)
+            _offer(clients, data)
 
     def end_all(self) -> None:
         """End every live stream (the service is stopping)."""
@@ -433,12 +435,12 @@ class WebService:
             }
         )
         try:
-            # Nothing is awaited between joining and taking the first answer, so no change
-            # can fall between them.
-            first = b"retry: 2000\n\n" + self._first_answer(request, tie_id)
             if request.method == hdrs.METH_HEAD:  # the headers alone
                 await response.prepare(request)
                 return response
+            # Nothing is awaited between joining and taking the first answer, so no change
+            # can fall between them.
+            first = b"retry: 2000\n\n" + self._first_answer(request, tie_id)
             # Chunks for HTTP/1.1 (as aiohttp would choose), said here since the hub frames
             # them; HTTP/1.0 gets the bare stream. Not compressed: the hub writes to the
             # transport under aiohttp's writer, which must hold nothing back.
