@@ -1,18 +1,20 @@
 """Measure the pipeline against the raw-client ceiling and its goals, in one run.
 
-Fold rate in process; an aiokafka passthrough (the ceiling); the Faust pipeline on a backlog
-with one worker, then two on the same backlog (wall clock, and CPU seconds per 1,000 events
-summed over the workers, from /proc); latency at a steady live rate over many ties; the
-memory of one worker holding many finished ties; a season replayed from the log; and the web
-service's fan-out: 1,000 live-stream (SSE) clients on one tie fed at 10 events/s. Each row
-shows its goal and whether it was met; --json gives every figure, the summary the goals
-judge, and the goals. Starts an embedded broker unless --broker is given.
+Fold rate in process; an aiokafka passthrough (the ceiling), before and after the first
+worker pass; the Faust pipeline on a backlog with one worker and with two, two passes each,
+alternating (wall clock, and CPU seconds per 1,000 events summed over the workers, from
+/proc); latency at a steady live rate over many ties, and its floor (a bare aiokafka relay
+under the same load); the memory of one worker holding many finished ties; a season replayed
+from the log; the web service's fan-out (1,000 live-stream (SSE) clients on one tie fed at
+10 events/s); a bare Faust agent (the framework's own ceiling); and the changelog bytes of
+one dense match. Each row shows its goal and whether it was met; --json gives every figure,
+the summary the goals judge, and the goals. Starts an embedded broker unless --broker is
+given.
 
-How long, measured on 2 cores shared with other work (load average 2-15), with a worker
-folding 500-3,000 events/s; a faster worker makes both much shorter:
-  --quick  2-5 minutes  (100-tie backlog, 1,000 live ties, 2,000 finished ties)
-  full     30 minutes   (1,000-tie backlog, 10,000 live ties, 100,000 finished ties; those
-                        800,000 events took 25 of the 30 minutes)
+How long, measured on this project's 2-core machine (load average about 1 at the start):
+  --quick  about 2.5 minutes  (100-tie backlog, 1,000 live ties, 2,000 finished ties)
+  full     about 8 minutes    (1,000-tie backlog, 10,000 live ties, 100,000 finished ties;
+                               the memory row's 800,000 events take nearly 3 of them)
 
 Examples:
   python3 scripts/bench.py --quick
