@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from streams.errors import BadSetting
 
@@ -32,12 +32,16 @@ class Settings(BaseModel):
     )
     datadir: str = Field("var/{conf.id}-data", alias="TRACKER_DATADIR")
     web_enabled: bool = Field(False, alias="TRACKER_WEB")
-    web_port: int = Field(6066, alias="TRACKER_WEB_PORT")
-    session_timeout: float = Field(10.0, alias="TRACKER_SESSION_TIMEOUT")
-    heartbeat_interval: float = Field(1.0, alias="TRACKER_HEARTBEAT_INTERVAL")
-    commit_interval: float = Field(1.0, alias="TRACKER_COMMIT_INTERVAL")
+    web_port: int = Field(6066, ge=1, le=65535, alias="TRACKER_WEB_PORT")
+    #: Seconds. Kafka brokers refuse a session shorter than 6 s or longer than 30 minutes by
+    #: default; Tansu takes any, and a worker given 0 or less never joined its group (and held
+    #: the group back for the next worker).
+    session_timeout: float = Field(10.0, ge=1, le=1800, alias="TRACKER_SESSION_TIMEOUT")
+    heartbeat_interval: float = Field(1.0, gt=0, alias="TRACKER_HEARTBEAT_INTERVAL")
+    commit_interval: float = Field(1.0, gt=0, alias="TRACKER_COMMIT_INTERVAL")
     stall_timeout: float = Field(
         300.0,
+        gt=0,
         alias="TRACKER_STALL_TIMEOUT",
         description="seconds without progress before Faust logs a stalled stream",
     )
@@ -54,6 +58,14 @@ class Settings(BaseModel):
         description="how long the worker's fetch of match-events may wait for records: "
         "longer spends less CPU polling, and delays a quiet match's updates more",
     )
+
+    @field_validator("heartbeat_interval")
+    @classmethod
+    def _heartbeat_within_the_session(cls, interval: float, info: ValidationInfo) -> float:
+        session = info.data.get("session_timeout")
+        if session is not None and interval >= session:
+            raise ValueError(f"must be less than the session timeout ({session:g} s)")
+        return interval
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from streams.clients.feed import clock_order, send_events
 from streams.clients.matchfiles import read_events
@@ -58,10 +59,15 @@ async def _feed(bootstrap: str, topic: str, speed: float) -> None:
 
 
 async def _watch(
-    bootstrap: str, names: TopicNames, final: TieState, is_live: bool, progress: Watched
+    bootstrap: str,
+    names: TopicNames,
+    final: TieState,
+    is_live: bool,
+    progress: Watched,
+    lines: TextIO,
 ) -> TieState:
     """Follow updates until the tie reaches its final version and its last moment is told;
-    show each update, then its moments, as they come."""
+    show each update, then its moments, as they come (on a live board, or as ``lines``)."""
     view: Any = None
     if is_live:
         from rich.live import Live
@@ -77,9 +83,9 @@ async def _watch(
                 if view is not None:
                     continue
                 if isinstance(told, TieState):
-                    print(one_line(told), flush=True)
+                    print(one_line(told), file=lines, flush=True)
                 else:
-                    print(f"  * {told.text}", flush=True)
+                    print(f"  * {told.text}", file=lines, flush=True)
             latest = narration.latest.get(final.tie_id)
             progress.version = latest.version if latest is not None else 0
             if view is not None:
@@ -124,9 +130,12 @@ async def _run(
     is_live: bool,
     progress: Watched,
     final: TieState,
+    lines: TextIO,
 ) -> TieState:
     progress.final = final.version
-    watcher = asyncio.ensure_future(_watch(broker.bootstrap, names, final, is_live, progress))
+    watcher = asyncio.ensure_future(
+        _watch(broker.bootstrap, names, final, is_live, progress, lines)
+    )
     try:
         await _feed(broker.bootstrap, names.match_events, speed)
         done, _ = await asyncio.wait({watcher}, timeout=WATCH_TIMEOUT)
@@ -193,11 +202,14 @@ def play(
     is_keeping_logs: bool,
     progress: Watched,
     say: Callable[[str], None],
+    lines: TextIO | None = None,
 ) -> TieState:
     """The seed tie told to its end on a broker and a worker of its own (the broker on
     ``port``, or on a free port when that one is taken), and on a web page served on
     ``web_port`` (likewise; 0: a free one; None: no page), their logs in ``work``; returns
-    the final tie state. All three are stopped whatever happens."""
+    the final tie state. Unless ``is_live`` (a board on the terminal), each update and
+    moment is a line on ``lines`` (standard output unless given). All three are stopped
+    whatever happens."""
     final = _seed_final()
     free = port if is_port_free(port) else None
     broker = EmbeddedBroker(free, log_path=work / "tansu.log")
@@ -221,7 +233,8 @@ def play(
         say(f"feeding the seed tie (leg 1 at once, leg 2 at speed {speed:g})")
         told = asyncio.run(
             while_broker_answers(
-                broker.url, _run(broker, TopicNames(), speed, is_live, progress, final)
+                broker.url,
+                _run(broker, TopicNames(), speed, is_live, progress, final, lines or sys.stdout),
             )
         )
         if url is not None:

@@ -14,15 +14,16 @@ from tracker import InvalidEvent, MatchEvent, parse_event
 
 @dataclass(frozen=True)
 class LineError:
-    """One line that is not a valid event (line 0: the file as a whole, e.g. empty)."""
+    """One line that is not a valid event (``line`` None: the file as a whole, e.g. empty;
+    read from the log, ``file`` is the topic and partition and ``line`` the offset, 0 too)."""
 
     file: str
-    line: int
+    line: int | None
     field: str | None
     reason: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
         return (
             f"{where}: field {self.field!r}: {self.reason}"
             if self.field
@@ -92,5 +93,5 @@ def read_events(paths: Iterable[str]) -> tuple[list[SourcedEvent], list[LineErro
             except InvalidEvent as error:
                 errors.append(LineError(name, number, error.field, error.reason))
         if not found:
-            errors.append(LineError(name, 0, None, "empty file: no events in it"))
+            errors.append(LineError(name, None, None, "empty file: no events in it"))
     return events, errors

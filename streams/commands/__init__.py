@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
+from collections.abc import Callable
 
 #: ``tracker`` subcommand: (module under streams.commands, what it does).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -53,3 +55,56 @@ def command_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(
         prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+
+
+#: The largest TCP port.
+MAX_PORT = 65535
+
+
+def port_number(*, may_be_free: bool) -> Callable[[str], int]:
+    """An argparse type: a TCP port, 1-65535 (or 0 when ``may_be_free``: the system picks a
+    free one). A port out of range is a usage error, not the socket's traceback."""
+    low = 0 if may_be_free else 1
+    picks = "; 0 picks a free one" if may_be_free else ""
+
+    def port(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        if not low <= value <= MAX_PORT:
+            raise argparse.ArgumentTypeError(f"{value} is not a port ({low}-{MAX_PORT}{picks})")
+        return value
+
+    return port
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a finite number above 0 (a speed, a number of seconds)."""
+    return _finite(text, lambda value: value > 0, "above 0")
+
+
+def non_negative_number(text: str) -> float:
+    """An argparse type: a finite number, 0 or above."""
+    return _finite(text, lambda value: value >= 0, "0 or above")
+
+
+def positive_integer(text: str) -> int:
+    """An argparse type: a whole number, 1 or above (a count, a limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or above")
+    return value
+
+
+def _finite(text: str, fits: Callable[[float], bool], expected: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or not fits(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number {expected}")
+    return value

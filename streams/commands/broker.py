@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from streams.commands import command_parser
+from streams.commands import command_parser, port_number
 from streams.commands.endings import run_script, say
 from streams.local.broker import DEFAULT_PORT, EmbeddedBroker
 
@@ -26,7 +26,12 @@ PROG = "broker"
 def main(argv: list[str] | None = None, prog: str = "tracker broker") -> int:
     """A broker in the foreground until Ctrl-C or SIGTERM."""
     parser = command_parser(prog, __doc__)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default %(default)s")
+    parser.add_argument(
+        "--port",
+        type=port_number(may_be_free=False),
+        default=DEFAULT_PORT,
+        help="default %(default)s",
+    )
     parser.add_argument("--log", metavar="FILE", type=Path, help="write Tansu's log here")
     args = parser.parse_args(argv)
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from streams.clients.demo import Watched, play
 from streams.clients.render import summary
-from streams.commands import command_parser
-from streams.commands.endings import INTERRUPTED, ScriptFailure, failed, run_script, say
+from streams.commands import command_parser, port_number, positive_number
+from streams.commands.endings import INTERRUPTED, failed, run_script, say
 from streams.errors import StreamsError
 from streams.local.broker import DEFAULT_PORT
 from streams.web.server import DEFAULT_PORT as DEFAULT_WEB_PORT
@@ -43,19 +43,27 @@ PROG = "demo"
 
 def build_parser(prog: str = "tracker demo") -> argparse.ArgumentParser:
     parser = command_parser(prog, __doc__)
-    parser.add_argument("--json", action="store_true", help="print the final tie state as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the final tie state as JSON, alone on standard output (the updates on "
+        "standard error)",
+    )
     parser.add_argument(
         "--speed",
-        type=float,
+        type=positive_number,
         default=90.0,
         help="match minutes per real minute for leg 2 (default %(default)s: about a minute)",
     )
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="broker port (default %(default)s)"
+        "--port",
+        type=port_number(may_be_free=False),
+        default=DEFAULT_PORT,
+        help="broker port (default %(default)s)",
     )
     parser.add_argument(
         "--web-port",
-        type=int,
+        type=port_number(may_be_free=True),
         default=DEFAULT_WEB_PORT,
         help="port of the live page on 127.0.0.1; 0 picks a free one (default %(default)s)",
     )
@@ -75,10 +83,6 @@ def main(argv: list[str] | None = None, prog: str = "tracker demo") -> int:
     started = time.monotonic()
 
     def demo() -> int:
-        if args.speed <= 0:
-            raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
-        if not 0 <= args.web_port <= 65535:
-            raise ScriptFailure("--web-port must be 0-65535 (0: a free port)")
         try:
             final = play(
                 speed=args.speed,
@@ -89,6 +93,8 @@ def main(argv: list[str] | None = None, prog: str = "tracker demo") -> int:
                 is_keeping_logs=args.keep_logs,
                 progress=progress,
                 say=lambda text: say(PROG, text),
+                # With --json, standard output is the final state alone (`| jq` reads it).
+                lines=sys.stderr if args.json else sys.stdout,
             )
         except StreamsError as error:
             raise failed(error) from None

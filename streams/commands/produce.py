@@ -31,7 +31,7 @@ from pathlib import Path
 
 from streams.clients.feed import FeedProgress, Timed, clock_order, send_events
 from streams.clients.matchfiles import LineError, SourcedEvent, read_events
-from streams.commands import command_parser
+from streams.commands import command_parser, non_negative_number
 from streams.commands.endings import BAD_INPUT, DONE, ScriptFailure, run_script, say
 from streams.config import add_broker_argument, bootstrap_of
 from streams.kafka.clients import producing
@@ -50,7 +50,7 @@ def build_parser(prog: str = "tracker produce") -> argparse.ArgumentParser:
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument(
         "--speed",
-        type=float,
+        type=non_negative_number,
         default=0.0,
         help="match minutes per real minute: 60 plays 90 minutes in 90 s; 0 (default) sends "
         "as fast as possible",
@@ -163,8 +163,6 @@ def main(argv: list[str] | None = None, prog: str = "tracker produce") -> int:
 
     def produce() -> int:
         nonlocal progress
-        if args.speed < 0:
-            raise ScriptFailure("--speed must be >= 0")
         if bool(args.files) == bool(args.provider):
             raise ScriptFailure("give either FILEs or --provider with its files")
         errors: list[LineError] = []

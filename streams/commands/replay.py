@@ -36,7 +36,7 @@ from streams.clients.replay import (
     restream,
     tie_events_from_log,
 )
-from streams.commands import command_parser
+from streams.commands import command_parser, positive_number
 from streams.commands.endings import BAD_INPUT, DONE, FAILED, ScriptFailure, run_script, say
 from streams.config import Settings, add_broker_argument, bootstrap_of
 from streams.heap import hold_many_ties
@@ -62,7 +62,7 @@ def build_parser(prog: str = "tracker replay") -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the tie-state JSON contract")
     parser.add_argument(
         "--speed",
-        type=float,
+        type=positive_number,
         help="with --tie: re-stream the tie into the replay. topics at this speed (match "
         "minutes per real minute) through a fresh replay worker",
     )
@@ -123,8 +123,6 @@ def main(argv: list[str] | None = None, prog: str = "tracker replay") -> int:
             raise ScriptFailure("--speed re-streams from the log: use it with --tie")
         if args.all and args.at:
             raise ScriptFailure("--at cuts one tie's clock: use it with --tie or --file")
-        if args.speed is not None and args.speed <= 0:
-            raise ScriptFailure("--speed must be > 0 (match minutes per real minute)")
         cut = Cut.parse(args.at) if args.at else None
         if args.file or args.all:
             hold_many_ties()  # a season is thousands of ties folded at once

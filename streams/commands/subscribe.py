@@ -25,7 +25,7 @@ import argparse
 import asyncio
 
 from streams.clients.subscriber import Counts, run_subscription
-from streams.commands import command_parser
+from streams.commands import command_parser, positive_number
 from streams.commands.endings import ScriptFailure, run_script, say
 from streams.config import add_broker_argument
 from streams.topics import REPLAY_PREFIX
@@ -54,7 +54,7 @@ def build_parser(prog: str = "tracker subscribe") -> argparse.ArgumentParser:
         "(and its last moments told); under a backlog the worker may coalesce updates, so "
         "this is how to wait for the end",
     )
-    parser.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds")
+    parser.add_argument("--timeout", type=positive_number, metavar="S", help="stop after S seconds")
     parser.add_argument(
         "--replay", action="store_true", help=f"follow the {REPLAY_PREFIX} topics instead"
     )

@@ -9,7 +9,8 @@ Examples:
   python -m streams web --host 0.0.0.0 --port 8000 --broker kafka://kafka:9092
   tracker web --topic-prefix replay.                      # the re-streamed ties
 
-Exit codes: 0 stopped; 2 it cannot listen on that address; 130 interrupted.
+Exit codes: 0 stopped (by Ctrl-C or SIGTERM, its normal stop); 2 it cannot listen on that
+address.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 import os
 import signal
 
-from streams.commands import command_parser
+from streams.commands import command_parser, port_number, positive_integer
 from streams.commands.endings import DONE, FAILED, say
 from streams.config import add_broker_argument
 from streams.web.server import DEFAULT_HOST, DEFAULT_MAX_CLIENTS, DEFAULT_PORT, running_web
@@ -35,7 +36,10 @@ def build_parser(prog: str = "tracker web") -> argparse.ArgumentParser:
         "--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)"
     )
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="0 picks a free port (default %(default)s)"
+        "--port",
+        type=port_number(may_be_free=True),
+        default=DEFAULT_PORT,
+        help="0 picks a free port (default %(default)s)",
     )
     add_broker_argument(parser)
     parser.add_argument(
@@ -46,7 +50,7 @@ def build_parser(prog: str = "tracker web") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-clients",
-        type=int,
+        type=positive_integer,
         default=DEFAULT_MAX_CLIENTS,
         help="live streams served at once; more get 503 (default %(default)s)",
     )

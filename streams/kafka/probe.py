@@ -13,6 +13,8 @@ from streams.config import bootstrap_of
 from streams.errors import BrokerUnavailable, InvalidBrokerAddress
 
 T = TypeVar("T")
+#: The largest TCP port.
+MAX_PORT = 65535
 
 
 def addresses(url: str) -> list[tuple[str, int]]:
@@ -24,6 +26,8 @@ def addresses(url: str) -> list[tuple[str, int]]:
             raise InvalidBrokerAddress(
                 f"not a broker address: {part!r} (expected HOST:PORT) in {url!r}"
             )
+        if not 0 < int(port) <= MAX_PORT:
+            raise InvalidBrokerAddress(f"port {port} is not 1-{MAX_PORT} in {url!r}")
         found.append((host.strip("[]"), int(port)))
     return found
 

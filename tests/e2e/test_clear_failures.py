@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,27 @@ def test_with_no_broker_a_script_says_so_in_one_line_naming_it_and_how_to_start_
         assert "python -m streams.broker" in line
         assert "python3 scripts/demo.py" in line
         assert_quiet(done.stderr)
+
+
+@pytest.mark.parametrize("script", ["produce.py", "subscribe.py", "ties.py", "dead_letters.py"])
+def test_a_broker_port_out_of_range_is_named_in_one_line(script):
+    url = "kafka://127.0.0.1:70000"
+    args = [str(SEED_FILES[0].relative_to(ROOT))] if script == "produce.py" else []
+    done = run_script(script, *args, "--broker", url, timeout=60)
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"{script.removesuffix('.py')}: port 70000 is not 1-65535 in {url!r}")
+    assert_quiet(done.stderr)
+
+
+def test_a_demo_flag_out_of_range_stops_it_before_it_makes_a_folder_or_starts_anything():
+    before = set(Path(tempfile.gettempdir()).glob("tracker-demo-*"))
+    done = run_script("demo.py", "--port", "70000", timeout=60)
+    assert done.returncode == 2
+    assert "argument --port: 70000 is not a port (1-65535)" in done.stderr
+    assert "logs kept" not in done.stderr
+    assert set(Path(tempfile.gettempdir()).glob("tracker-demo-*")) == before
+    assert_quiet(done.stderr)
 
 
 def base_python() -> str:
@@ -252,6 +274,8 @@ def test_ctrl_c_in_a_waiting_subscriber_says_what_it_showed():
     [
         ("TRACKER_PARTITIONS", "eight", "valid integer"),
         ("TRACKER_FETCH_WAIT_MS", "0", "greater than or equal to 1"),
+        ("TRACKER_SESSION_TIMEOUT", "-1", "greater than or equal to 1"),
+        ("TRACKER_WEB_PORT", "70000", "less than or equal to 65535"),
     ],
 )
 def test_a_worker_given_a_bad_setting_names_the_variable_in_one_line(variable, value, why):

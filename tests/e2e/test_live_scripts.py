@@ -181,6 +181,18 @@ def test_the_demo_without_web_runs_to_the_final_whistle_with_no_page_and_leaves_
     assert tempfile.gettempdir() in work
 
 
+def test_the_demo_with_json_prints_the_final_state_alone_and_the_match_on_standard_error():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/demo.py"), "--speed", "900", "--port",
+         str(free_port()), "--no-web", "--json"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    final = json.loads(done.stdout)  # the whole of standard output: `| jq` reads it
+    assert (final["winner"], final["aggregate"]) == ("Inter Miami", {"LAFC": 2, "Inter Miami": 3})
+    assert "84' Messi (pen.): 3-1, 3-2 on aggregate, Inter Miami through" in done.stderr
+
+
 def test_produce_streams_a_providers_real_match(stack):
     kloppy_files = pytest.importorskip("kloppy").__file__
     files = Path(kloppy_files).parent / "tests" / "files"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from streams.clients.matchfiles import LineError
+from streams.commands.demo import build_parser as build_demo_parser
 from streams.commands.endings import FAILED, INTERRUPTED, ScriptFailure, describe, run_script
+from streams.commands.subscribe import build_parser as build_subscribe_parser
+from streams.commands.web import build_parser as build_web_parser
 from streams.errors import BrokerUnavailable
 
 
@@ -55,3 +61,45 @@ def test_a_connection_a_cut_short_start_left_open_is_not_reported_after_the_last
     assert run_script("replay", body, so_far=lambda: "0 of 22 events re-streamed") == INTERRUPTED
     reported = [record.getMessage() for record in caplog.records if record.name == "asyncio"]
     assert reported == ["Task exception was never retrieved"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--port", "70000"], "argument --port: 70000 is not a port (1-65535)"),
+        (["--port", "0"], "argument --port: 0 is not a port (1-65535)"),
+        (["--web-port", "-1"], "argument --web-port: -1 is not a port (0-65535; 0 picks"),
+        (["--speed", "-1"], "argument --speed: -1 is not a finite number above 0"),
+        (["--speed", "nan"], "argument --speed: nan is not a finite number above 0"),
+        (["--speed", "fast"], "argument --speed: not a number: 'fast'"),
+    ],
+)
+def test_a_demo_flag_out_of_range_is_a_usage_error_before_anything_starts(argv, named, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        build_demo_parser().parse_args(argv)
+    assert stopped.value.code == 2
+    assert named in capsys.readouterr().err
+
+
+def test_a_web_port_may_be_0_for_a_free_one_and_a_limit_must_be_at_least_1(capsys):
+    parser = build_web_parser()
+    assert parser.parse_args(["--port", "0", "--max-clients", "1"]).port == 0
+    for argv in (["--port", "65536"], ["--max-clients", "0"], ["--max-clients", "-5"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(argv)
+    assert "argument --max-clients: -5 is not 1 or above" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "nan", "inf"])
+def test_a_subscriber_timeout_must_be_a_finite_number_of_seconds(timeout, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        build_subscribe_parser().parse_args(["--timeout", timeout])
+    assert stopped.value.code == 2
+    assert "argument --timeout" in capsys.readouterr().err
+
+
+def test_a_line_error_from_the_log_names_offset_0_and_an_empty_file_names_no_line():
+    first = LineError("match-events[4]", 0, "match_id", "match not scheduled")
+    assert str(first) == "match-events[4]:0: field 'match_id': match not scheduled"
+    empty = LineError("leg1.jsonl", None, None, "empty file: no events in it")
+    assert str(empty) == "leg1.jsonl: empty file: no events in it"

@@ -12,11 +12,13 @@ from streams.errors import (
     BrokerRefused,
     BrokerUnavailable,
     FileUnreadable,
+    InvalidBrokerAddress,
     StreamsError,
     map_exceptions,
     os_errors,
 )
 from streams.kafka.clients import FETCH_MAX_WAIT_MS, broker_errors
+from streams.kafka.probe import addresses
 from streams.providers import ProviderError
 
 
@@ -68,3 +70,38 @@ def test_the_worker_fetch_wait_is_read_from_the_environment_and_passed_on():
     assert settings.fetch_wait_ms == 30
     assert Settings.from_env(settings.environment()).fetch_wait_ms == 30
     assert Settings.from_env({}).fetch_wait_ms == FETCH_MAX_WAIT_MS
+
+
+@pytest.mark.parametrize(
+    ("env", "named", "why"),
+    [
+        (
+            {"TRACKER_SESSION_TIMEOUT": "-1"},
+            "TRACKER_SESSION_TIMEOUT",
+            "greater than or equal to 1",
+        ),
+        ({"TRACKER_SESSION_TIMEOUT": "0"}, "TRACKER_SESSION_TIMEOUT", "greater than or equal to 1"),
+        ({"TRACKER_WEB_PORT": "70000"}, "TRACKER_WEB_PORT", "less than or equal to 65535"),
+        (
+            {"TRACKER_HEARTBEAT_INTERVAL": "10"},
+            "TRACKER_HEARTBEAT_INTERVAL",
+            "less than the session",
+        ),
+        ({"TRACKER_COMMIT_INTERVAL": "0"}, "TRACKER_COMMIT_INTERVAL", "greater than 0"),
+    ],
+)
+def test_a_worker_setting_it_could_never_run_with_is_refused_by_name(env, named, why):
+    # A session timeout of 0 or less was taken: the worker never joined its group, and held
+    # the group back for the next worker on that broker.
+    with pytest.raises(BadSetting) as raised:
+        Settings.from_env(env)
+    assert raised.value.name == named
+    assert why in str(raised.value)
+    assert Settings.from_env({"TRACKER_SESSION_TIMEOUT": "3"}).heartbeat_interval == 1.0
+
+
+@pytest.mark.parametrize("port", ["70000", "0"])
+def test_a_broker_address_with_a_port_out_of_range_is_named_not_a_socket_traceback(port):
+    url = f"kafka://127.0.0.1:{port}"
+    with pytest.raises(InvalidBrokerAddress, match=f"port {port} is not 1-65535 in {url!r}"):
+        addresses(url)
