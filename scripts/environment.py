@@ -40,8 +40,15 @@ def _install() -> None:
         venv.create(VENV, with_pip=True)
     print("installing the project and its dependencies ...", file=sys.stderr, flush=True)
     pip = [str(_venv_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[{EXTRAS}]"], check=True)
+    for step in (["install", "--upgrade", "pip"], ["install", "-e", f"{ROOT}[{EXTRAS}]"]):
+        if subprocess.run([*pip, *step]).returncode != 0:  # pip has said why, above
+            print(
+                f"{Path(sys.argv[0]).name}: setting up {VENV} failed at `pip {' '.join(step)}` "
+                "(pip's own message is above: the package index must be reachable); "
+                "run the same command again to retry",
+                file=sys.stderr,
+            )
+            sys.exit(2)
     (VENV / ".tracker-installed").write_text(_wanted_stamp())
 
 
@@ -123,3 +130,12 @@ def run_command(name: str, *, in_project_env: bool = False) -> int:
     module = importlib.import_module(f"streams.commands.{COMMANDS[name][0]}")
     code: int = module.main(sys.argv[1:], prog=Path(sys.argv[0]).name)
     return code
+
+
+if __name__ == "__main__":
+    print(
+        "scripts/environment.py is not a command: the other scripts use it to set up .venv "
+        "on their first run (python3 scripts/demo.py, python3 scripts/test.py)",
+        file=sys.stderr,
+    )
+    sys.exit(0 if sys.argv[1:] in (["-h"], ["--help"]) else 2)
