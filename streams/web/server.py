@@ -382,7 +382,9 @@ class WebService:
         tie_id = request.match_info["tie_id"]
         at = request.query.get("at")
         if at is not None:
-            return await self._tie_at(tie_id, at)
+            # A query decodes `+` as a space: ``?at=90+3``, typed as the README shows it, comes
+            # as "90 3". No match clock has a space, so it is read back as the `+` it was.
+            return await self._tie_at(tie_id, at.strip().replace(" ", "+"))
         state = self.model.tie(tie_id)
         return _raw_json(state) if state is not None else _unknown_tie(tie_id)
 

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from streams.web.client import ServerEvent, server_events
 from tests.seed import seed_as
 
 
-async def get_json(http: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
+async def get_json(http: aiohttp.ClientSession, url: str | URL) -> tuple[int, Any]:
     async with http.get(url) as response:
         return response.status, await response.json(content_type=None)
 

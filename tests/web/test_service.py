@@ -9,6 +9,7 @@ import sys
 import aiohttp
 import orjson
 import pytest
+from yarl import URL
 
 from streams.commands.web import build_parser
 from streams.kafka.admin import create_topics
@@ -101,6 +102,19 @@ async def test_a_tie_as_at_a_minute_is_refolded_from_the_match_events_log(
     status, body = await get_json(http, f"{web.url}/api/ties/web-at?at=half-time")
     assert status == 400
     assert "invalid match clock" in body["error"]
+
+
+async def test_added_time_in_the_clock_may_be_typed_with_a_plain_plus_in_the_url(
+    space, web, http, seed_events
+):
+    await fed_to_the_end(space, web, http, seed_as(seed_events, "web-plus"))
+    # A raw `+` in a query means a space: sent as typed, not encoded as %2B.
+    typed = URL(f"{web.url}/api/ties/web-plus?at=90+3", encoded=True)
+    status, at_90_3 = await get_json(http, typed)
+    assert status == 200, at_90_3
+    status, encoded = await get_json(http, f"{web.url}/api/ties/web-plus?at=90%2B3")
+    assert (status, encoded) == (200, at_90_3)
+    assert at_90_3["aggregate"] == {"LAFC": 2, "Inter Miami": 3}
 
 
 async def test_a_live_stream_sends_a_snapshot_then_newer_versions_in_order_and_each_moment(
