@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tracker import MatchEvent, MatchState, TieState, event_from_dict
 from tracker.errors import InvalidEvent
-from tracker.events import EVENT_ADAPTER
+from tracker.events import EVENT_ADAPTER, not_an_object
 from tracker.moments import Moment
 from tracker.upcasting import upcast_event
 
@@ -62,7 +62,7 @@ def decode_event(raw: bytes | None) -> MatchEvent:
     except orjson.JSONDecodeError as error:
         raise InvalidEvent("(json)", f"not JSON: {error}") from None
     if not isinstance(data, dict):
-        raise InvalidEvent("(json)", f"expected a JSON object, got {type(data).__name__}")
+        raise InvalidEvent("(json)", not_an_object(data))
     return event_from_dict(data)
 
 

@@ -326,6 +326,18 @@ EVENT_TYPES: tuple[type[BaseModel], ...] = get_args(get_args(MatchEvent)[0])
 _TYPE_TAGS = frozenset(model.model_fields["type"].default for model in EVENT_TYPES)
 
 
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number"}
+
+
+def not_an_object(decoded: object) -> str:
+    """Why JSON that decoded to ``decoded`` (not a dict) is no event."""
+    if decoded is None or isinstance(decoded, bool):
+        kind = "null" if decoded is None else "true or false"
+    else:
+        kind = _JSON_KINDS.get(type(decoded), type(decoded).__name__)
+    return f"expected a JSON object, got {kind}"
+
+
 def _invalid(error: ValidationError) -> InvalidEvent:
     first = error.errors(include_url=False)[0]
     loc = [str(part) for part in first["loc"]]
@@ -334,6 +346,8 @@ def _invalid(error: ValidationError) -> InvalidEvent:
         loc = loc[1:]
     if first["type"] == "json_invalid":
         return InvalidEvent("(json)", first["msg"])
+    if first["type"] == "dict_type" and not loc:  # the line as a whole, not a field of it
+        return InvalidEvent("(json)", not_an_object(first["input"]))
     message = first["msg"]
     if first["type"] == "string_pattern_mismatch":
         message = "must not contain control characters"

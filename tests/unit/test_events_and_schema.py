@@ -35,6 +35,18 @@ def test_an_unknown_field_or_type_or_broken_json_is_refused():
     assert broken.value.field == "(json)"
 
 
+@pytest.mark.parametrize(
+    ("line", "kind"), [("[1,2]", "an array"), ("3", "a number"), ("null", "null")]
+)
+def test_a_line_that_is_json_but_not_an_object_is_named_as_a_whole_not_by_a_field(line, kind):
+    with pytest.raises(InvalidEvent) as refused:
+        parse_event(line)
+    assert (refused.value.field, refused.value.reason) == (
+        "(json)",
+        f"expected a JSON object, got {kind}",
+    )
+
+
 def test_an_unknown_rules_preset_is_refused_with_the_known_names():
     line = (
         '{"type":"match_scheduled","event_id":"x","tie_id":"t","match_id":"m","seq":0,'
