@@ -2,8 +2,8 @@
 
 0 done; 1 done, but bad input was found and skipped (or a wait ran out); 2 usage, file or
 broker errors: any :class:`streams.errors.StreamsError` or :class:`tracker.TrackerError`;
-130 interrupted (Ctrl-C or SIGTERM). Never a traceback for any of these: anything else is a
-bug, and shows its traceback.
+130 interrupted (Ctrl-C, SIGTERM, or its terminal closing: SIGHUP). Never a traceback for
+any of these: anything else is a bug, and shows its traceback.
 """
 
 from __future__ import annotations
@@ -86,6 +86,10 @@ def run_script(
         # Ctrl-C even where the script was started ignoring it (a `&` job of a shell script)
         signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
     }
+    # Its terminal closed: stop as on SIGTERM (by default Python died on the spot, leaving
+    # the broker's log folder behind), unless started to outlive it (nohup ignores it).
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _terminate)
 
     def end(text: str, code: int, *, with_so_far: bool = True) -> int:
         done = so_far() if with_so_far else None

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +114,21 @@ def test_tracker_broker_serves_until_sigterm():
         code, out = stopped(broker)
     assert code == 0, out
     assert out.strip().endswith("broker: stopped")
+
+
+@pytest.mark.broker
+def test_tracker_broker_stops_cleanly_when_its_terminal_closes(tmp_path):
+    broker = started([str(TRACKER), "broker", "--port", str(free_port())])
+    try:
+        [line] = read_until(broker, "Ctrl-C stops")
+        log_dir = Path(re.search(r"log (\S+)/broker\.log,", line).group(1))
+        assert log_dir.is_dir()
+    finally:
+        os.killpg(broker.pid, signal.SIGHUP)  # as a closed terminal sends it
+        out, _ = broker.communicate(timeout=60)
+    assert broker.returncode == 0, out
+    assert out.strip().endswith("broker: stopped")
+    assert not log_dir.exists()
 
 
 @pytest.mark.broker
