@@ -44,7 +44,11 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             await asyncio.wait_for(super().on_thread_stop(), CONSUMER_STOP_TIMEOUT)
         except (Exception, asyncio.CancelledError) as error:  # a thread that raises here never
             # says it has shut down, and the worker waits 60 s for it (mode's stop timeout)
-            self.log.warning("consumer stopped uncleanly (broker unreachable?): %r", error)
+            self.log.warning(
+                "the consumer did not leave its group cleanly (%r; a broker gone or slow to "
+                "answer): stopping without it, the group moves its partitions on its own",
+                error,
+            )
 
     def verify_event_path(self, now: float, tp: Any) -> None:
         """Faust's stall monitor expects a stream behind every acking topic, so after
