@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from streams.errors import BadSetting
 
 DEFAULT_BROKER = "kafka://127.0.0.1:9092"
+#: The largest TCP port.
+MAX_PORT = 65535
 #: How long a consumer's fetch may wait for records, in milliseconds (see
 #: `streams.kafka.clients.FETCH_MAX_WAIT_MS`, where the measurement is); the worker's own
 #: is :attr:`Settings.fetch_wait_ms`.
@@ -32,7 +34,7 @@ class Settings(BaseModel):
     )
     datadir: str = Field("var/{conf.id}-data", alias="TRACKER_DATADIR")
     web_enabled: bool = Field(False, alias="TRACKER_WEB")
-    web_port: int = Field(6066, ge=1, le=65535, alias="TRACKER_WEB_PORT")
+    web_port: int = Field(6066, ge=1, le=MAX_PORT, alias="TRACKER_WEB_PORT")
     #: Seconds. Kafka brokers refuse a session shorter than 6 s or longer than 30 minutes by
     #: default; Tansu takes any, and a worker given 0 or less never joined its group (and held
     #: the group back for the next worker).

@@ -12,6 +12,8 @@ import math
 import sys
 from collections.abc import Callable
 
+from streams.config import MAX_PORT
+
 #: ``tracker`` subcommand: (module under streams.commands, what it does).
 COMMANDS: dict[str, tuple[str, str]] = {
     "produce": ("produce", "feed match files (or a provider's match) into match-events"),
@@ -55,10 +57,6 @@ def command_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(
         prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-
-
-#: The largest TCP port.
-MAX_PORT = 65535
 
 
 def port_number(*, may_be_free: bool) -> Callable[[str], int]:

@@ -9,12 +9,10 @@ import socket
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from streams.config import bootstrap_of
+from streams.config import MAX_PORT, bootstrap_of
 from streams.errors import BrokerUnavailable, InvalidBrokerAddress
 
 T = TypeVar("T")
-#: The largest TCP port.
-MAX_PORT = 65535
 
 
 def addresses(url: str) -> list[tuple[str, int]]:
