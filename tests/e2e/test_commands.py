@@ -116,18 +116,46 @@ def test_tracker_broker_serves_until_sigterm():
     assert out.strip().endswith("broker: stopped")
 
 
-@pytest.mark.broker
-def test_tracker_broker_stops_cleanly_when_its_terminal_closes(tmp_path):
-    broker = started([str(TRACKER), "broker", "--port", str(free_port())])
+def broker_on_a_terminal(hangup: signal.Handlers) -> tuple[subprocess.Popen[str], Path]:
+    """`tracker broker` started with SIGHUP as given (a terminal's shell leaves it at its
+    default; nohup ignores it, and a child inherits an ignored signal), and its log folder."""
+    broker = subprocess.Popen(
+        [str(TRACKER), "broker", "--port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGHUP, hangup),
+    )  # fmt: skip
     try:
         [line] = read_until(broker, "Ctrl-C stops")
-        log_dir = Path(re.search(r"log (\S+)/broker\.log,", line).group(1))
-        assert log_dir.is_dir()
-    finally:
-        os.killpg(broker.pid, signal.SIGHUP)  # as a closed terminal sends it
+    except BaseException:
+        broker.kill()
+        raise
+    return broker, Path(re.search(r"log (\S+)/broker\.log,", line).group(1))
+
+
+@pytest.mark.broker
+def test_tracker_broker_stops_cleanly_when_its_terminal_closes():
+    broker, log_dir = broker_on_a_terminal(signal.SIG_DFL)
+    assert log_dir.is_dir()
+    os.killpg(broker.pid, signal.SIGHUP)  # as a closed terminal sends it
+    try:
         out, _ = broker.communicate(timeout=60)
+    finally:
+        broker.kill()
     assert broker.returncode == 0, out
     assert out.strip().endswith("broker: stopped")
+    assert not log_dir.exists()
+
+
+@pytest.mark.broker
+def test_tracker_broker_started_under_nohup_outlives_its_terminal():
+    broker, log_dir = broker_on_a_terminal(signal.SIG_IGN)
+    try:
+        os.killpg(broker.pid, signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            broker.wait(timeout=3)
+    finally:
+        code, out = stopped(broker)
+    assert code == 0, out
     assert not log_dir.exists()
 
 
