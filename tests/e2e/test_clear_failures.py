@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -66,13 +65,17 @@ def test_a_broker_port_out_of_range_is_named_in_one_line(script):
     assert_quiet(done.stderr)
 
 
-def test_a_demo_flag_out_of_range_stops_it_before_it_makes_a_folder_or_starts_anything():
-    before = set(Path(tempfile.gettempdir()).glob("tracker-demo-*"))
-    done = run_script("demo.py", "--port", "70000", timeout=60)
+def test_a_demo_flag_out_of_range_stops_it_before_it_makes_a_folder_or_starts_anything(
+    tmp_path,
+):
+    # A temporary folder of its own: demos in other tests make and remove theirs meanwhile.
+    done = run_script(
+        "demo.py", "--port", "70000", timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)}
+    )
     assert done.returncode == 2
     assert "argument --port: 70000 is not a port (1-65535)" in done.stderr
     assert "logs kept" not in done.stderr
-    assert set(Path(tempfile.gettempdir()).glob("tracker-demo-*")) == before
+    assert list(tmp_path.iterdir()) == []
     assert_quiet(done.stderr)
 
 
