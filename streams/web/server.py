@@ -53,6 +53,9 @@ COALESCE_BYTES = 64 * 1024
 REPLAYS_AT_ONCE = 2
 SHUTDOWN_SECONDS = 10.0
 _TIE_ID = re.compile(r"^[\w.:-]{1,200}$")
+#: A version to resume from (Last-Event-ID, ?since=): ASCII digits, bounded (``isdigit``
+#: takes '²', which ``int`` refuses, and ``int`` refuses over 4,300 digits: both were a 500).
+_VERSION = re.compile(r"^[0-9]{1,18}$")
 
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -465,7 +468,7 @@ class WebService:
 
     def _first_answer(self, request: web.Request, tie_id: str) -> bytes:
         last = request.headers.get("Last-Event-ID") or request.query.get("since")
-        if last is not None and last.strip().isdigit():
+        if last is not None and _VERSION.match(last.strip()):
             missed = self.model.missed_since(tie_id, int(last))
             return b"".join(sse_event(change) for change in missed)
         return _snapshot(self.model, tie_id)
@@ -550,6 +553,8 @@ async def _security_headers(
     except web.HTTPException as error:
         if request.path.startswith("/api/"):
             response = _json({"error": error.reason}, status=error.status)
+            if hdrs.ALLOW in error.headers:  # a 405 says what is allowed
+                response.headers[hdrs.ALLOW] = error.headers[hdrs.ALLOW]
         else:
             raise
     for name, value in _SECURITY_HEADERS.items():

@@ -365,6 +365,7 @@ async def test_health_and_metrics_report_the_model_streams_and_lag(space, web, h
 async def test_only_reading_is_allowed_and_no_other_origin_is_let_in(web, http):
     async with http.post(f"{web.url}/api/ties", data=b"{}") as response:
         assert response.status == 405
+        assert set(response.headers["Allow"].split(",")) == {"GET", "HEAD"}
     async with http.get(f"{web.url}/api/ties", headers={"Origin": "http://evil.test"}) as reply:
         assert reply.status == 200
         assert "Access-Control-Allow-Origin" not in reply.headers
@@ -380,3 +381,10 @@ def test_importing_the_web_service_does_not_load_the_faust_app():
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+@pytest.mark.parametrize("since", ["\u00b2", "\u2460", "9" * 5000, "-1", "abc"])
+async def test_a_resume_point_that_is_no_version_gets_the_snapshot_not_a_500(web, http, since):
+    async with http.get(f"{web.url}/api/ties/web-odd/events", params={"since": since}) as reply:
+        assert reply.status == 200
+        assert (await next_event(server_events(reply))).event == "snapshot"
