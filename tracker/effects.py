@@ -1,16 +1,14 @@
 """What each event does to its match: the rules it must keep, then the fields it changes.
 
-Each effect checks its rules first and raises before anything changes; it returns the
-fields it changes, and the fold makes one copy of the match with all of them (and the
-timeline bookkeeping).
+Each effect checks its rules first and raises before anything changes; then it changes the
+fold's working copy of the match in place (`tracker.working`). The fold does the timeline's
+bookkeeping (seq, received ids) and the tie's standing around it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import assert_never
 
-from tracker.changes import MatchChanges, StatsChanges, changed
 from tracker.errors import (
     InvalidPeriodTransition,
     MatchAlreadyEnded,
@@ -47,17 +45,22 @@ from tracker.rules import TieRules
 from tracker.state import (
     Dismissal,
     Goal,
-    MatchState,
     Shootout,
     ShootoutKick,
     Status,
-    TeamStats,
     VarReview,
 )
+from tracker.working import WorkingMatch
 
 SHOOTOUT_ROUNDS = 5
 # Events whose clock is not the match's, tested by type (see `tracker.events` on why).
 _CLOCKLESS: frozenset[type] = frozenset({MatchScheduled, EventRetracted})
+#: The events that may change what the tie's standing reads of a leg (score, goals, status,
+#: period, shootout); no other event changes those fields, so the tie around a leg changed
+#: by any other stays as it was (`tracker.fold`).
+CHANGES_STANDING: frozenset[type] = frozenset(
+    {GoalScored, PeriodStarted, MatchEnded, ShootoutKickTaken}
+)
 # The members the checks of nearly every event read, bound once: a member read off its class
 # (``Status.FINISHED``) goes through the enum class's ``__getattr__`` on Python 3.11 (see
 # `tracker.events`; measured 186 ns a read, against 15 ns for a global).
@@ -66,20 +69,19 @@ _FINISHED = Status.FINISHED
 _SHOOTOUT = Period.PENALTY_SHOOTOUT
 
 
-def effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChanges:
-    """The fields ``event`` changes in ``match`` (rules checked before anything changes)."""
-    changes = _effect(match, event, rules)
+def apply(match: WorkingMatch, event: MatchEvent, rules: TieRules) -> None:
+    """Changes ``match`` as ``event`` says, once it has checked every rule (a rule broken
+    raises, and then nothing has changed)."""
+    _apply(match, event, rules)
     if type(event) in _CLOCKLESS:
-        return changes
-    # Each field read once: see `tracker.state` on what a model's attribute read costs.
-    minute, added_minute = event.minute, event.added_minute
-    if minute is not None and (minute != match.minute or added_minute != match.added_minute):
-        changes["minute"] = minute
-        changes["added_minute"] = added_minute
-    return changes
+        return
+    minute = event.minute
+    if minute is not None:
+        match.minute = minute
+        match.added_minute = event.added_minute
 
 
-def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChanges:
+def _apply(match: WorkingMatch, event: MatchEvent, rules: TieRules) -> None:
     # Each case tests the event's class and a miss costs (see `tracker.events`), so the kinds
     # a match has most of come first: in the benchmark's generated matches substitutions are
     # 26% of the events, saves 22%, offsides 12%, cards 12%, goals 8%, period changes 12%.
@@ -88,38 +90,42 @@ def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChang
             _require_team(match, event, event.team)
             _require_started(match, event)
             _require_not_ended(match, event)
-            stats = _counted(
-                match.stats, event.team, lambda s: {"substitutions": s.substitutions + 1}
-            )
-            return {"stats": stats}
+            match.count(event.team, "substitutions")
         case SaveMade():
-            return _make_save(match, event)
+            _require_play(match, event, event.team)
+            match.count(event.team, "saves")
+            keeper = event.goalkeeper
+            if keeper is not None:
+                saves = match.keeper_saves
+                match.keeper_saves = {**saves, keeper: saves.get(keeper, 0) + 1}
         case OffsideCalled():
-            return _count_play(match, event, lambda s: {"offsides": s.offsides + 1})
+            _require_play(match, event, event.team)
+            match.count(event.team, "offsides")
         case CardShown():
-            return _show_card(match, event)
+            _show_card(match, event)
         case GoalScored():
-            return _score_goal(match, event)
+            _score_goal(match, event)
         case PeriodStarted():
-            return _start_period(match, event, rules)
+            _start_period(match, event, rules)
         case PeriodEnded():
-            return _end_period(match, event)
+            _end_period(match, event)
         case MatchScheduled():
-            return _reschedule(match, event)
+            _reschedule(match, event)
         case MatchEnded():
             _require_started(match, event)
             _require_shootout_decided(match, event)
-            return {"status": Status.FINISHED, "is_period_running": False}
+            match.status, match.is_period_running = _FINISHED, False
         case PenaltyAwarded():
-            return _count_play(
-                match, event, lambda s: {"penalties_awarded": s.penalties_awarded + 1}
-            )
+            _require_play(match, event, event.team)
+            match.count(event.team, "penalties_awarded")
         case PenaltyMissed():
-            return _count_play(match, event, lambda s: {"penalties_missed": s.penalties_missed + 1})
+            _require_play(match, event, event.team)
+            match.count(event.team, "penalties_missed")
         case GoalDisallowed():
-            return _count_play(match, event, lambda s: {"disallowed_goals": s.disallowed_goals + 1})
+            _require_play(match, event, event.team)
+            match.count(event.team, "disallowed_goals")
         case ShootoutKickTaken():
-            return _take_kick(match, event)
+            _take_kick(match, event)
         case VarReviewStarted():
             _require_started(match, event)
             review = VarReview(
@@ -128,56 +134,36 @@ def _effect(match: MatchState, event: MatchEvent, rules: TieRules) -> MatchChang
                 team=event.team,
                 subject_event_id=event.subject_event_id,
             )
-            return {"var_reviews": (*match.var_reviews, review)}
+            match.var_reviews = (*match.var_reviews, review)
         case VarReviewDecided():
-            return _decide_var(match, event)
+            _decide_var(match, event)
         case EventRetracted():
-            return {}
+            pass
         case _:
             assert_never(event)
-
-
-_Count = Callable[[TeamStats], StatsChanges]
-
-
-def _counted(stats: dict[str, TeamStats], team: str, count: _Count) -> dict[str, TeamStats]:
-    """``stats`` with ``team``'s counters changed as ``count`` says (teams keep their order)."""
-    counted = dict(stats)
-    counted[team] = changed(stats[team], count(stats[team]))
-    return counted
-
-
-def _count_play(
-    match: MatchState,
-    event: GoalDisallowed | OffsideCalled | PenaltyAwarded | PenaltyMissed,
-    count: _Count,
-) -> MatchChanges:
-    """A play event that changes only its team's stats."""
-    _require_play(match, event, event.team)
-    return {"stats": _counted(match.stats, event.team, count)}
 
 
 # -- the rules an event must keep --------------------------------------------------------
 
 
-def _require_team(match: MatchState, event: MatchEvent, team: str | None) -> None:
+def _require_team(match: WorkingMatch, event: MatchEvent, team: str | None) -> None:
     # Not ``team not in match.teams``: a property, and three attribute reads (`tracker.state`).
     if team is not None and team != match.home and team != match.away:
         detail = f"{team!r} is not in {match.home} v {match.away}"
         raise UnknownTeam.for_event(event, "team", detail)
 
 
-def _require_started(match: MatchState, event: MatchEvent) -> None:
+def _require_started(match: WorkingMatch, event: MatchEvent) -> None:
     if match.status is _SCHEDULED:
         raise PeriodNotRunning.for_event(event, "type", f"{event.type} before kick-off")
 
 
-def _require_not_ended(match: MatchState, event: MatchEvent) -> None:
+def _require_not_ended(match: WorkingMatch, event: MatchEvent) -> None:
     if match.status is _FINISHED:
         raise MatchAlreadyEnded.for_event(event, "type", f"{event.type} after the final whistle")
 
 
-def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
+def _require_play(match: WorkingMatch, event: MatchEvent, team: str) -> None:
     """Play events need a running period of open play (not the shootout)."""
     _require_team(match, event, team)
     _require_started(match, event)
@@ -188,7 +174,7 @@ def _require_play(match: MatchState, event: MatchEvent, team: str) -> None:
         raise PeriodNotRunning.for_event(event, "type", detail)
 
 
-def _require_shootout_decided(match: MatchState, event: MatchEvent) -> None:
+def _require_shootout_decided(match: WorkingMatch, event: MatchEvent) -> None:
     shootout = match.shootout
     if shootout is not None and shootout.winner is None:
         kicks = f"{match.home} {shootout.score[match.home]}-{shootout.score[match.away]}"
@@ -199,7 +185,7 @@ def _require_shootout_decided(match: MatchState, event: MatchEvent) -> None:
 # -- the schedule and the periods --------------------------------------------------------
 
 
-def _reschedule(match: MatchState, event: MatchScheduled) -> MatchChanges:
+def _reschedule(match: WorkingMatch, event: MatchScheduled) -> None:
     """A later scheduling event may move kick-off or venue, not teams, leg or rules."""
     original = match.timeline[0]
     assert isinstance(original, MatchScheduled)
@@ -213,13 +199,13 @@ def _reschedule(match: MatchState, event: MatchScheduled) -> MatchChanges:
         if new != old:
             detail = f"cannot change {field} of a scheduled match"
             raise ScheduleConflict.for_event(event, field, detail)
-    if match.status is not Status.SCHEDULED:
+    if match.status is not _SCHEDULED:
         detail = "cannot reschedule a match that has kicked off"
         raise ScheduleConflict.for_event(event, "type", detail)
-    return {"venue": event.venue, "kickoff": event.kickoff, "competition": event.competition}
+    match.venue, match.kickoff, match.competition = event.venue, event.kickoff, event.competition
 
 
-def _next_periods(match: MatchState, rules: TieRules) -> tuple[Period, ...]:
+def _next_periods(match: WorkingMatch, rules: TieRules) -> tuple[Period, ...]:
     is_decider = rules.is_knockout and match.leg == rules.legs
     shootout = (Period.PENALTY_SHOOTOUT,) if is_decider and rules.penalties else ()
     match match.period:
@@ -241,7 +227,7 @@ def _next_periods(match: MatchState, rules: TieRules) -> tuple[Period, ...]:
             assert_never(match.period)
 
 
-def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> MatchChanges:
+def _start_period(match: WorkingMatch, event: PeriodStarted, rules: TieRules) -> None:
     _require_not_ended(match, event)
     if match.is_period_running:
         detail = f"{event.period} started while {match.period} is still running"
@@ -254,17 +240,12 @@ def _start_period(match: MatchState, event: PeriodStarted, rules: TieRules) -> M
             f"{rules.name!r} (expected {expected})"
         )
         raise InvalidPeriodTransition.for_event(event, "period", detail)
-    changes: MatchChanges = {
-        "status": Status.LIVE,
-        "period": event.period,
-        "is_period_running": True,
-    }
-    if event.period is Period.PENALTY_SHOOTOUT:
-        changes["shootout"] = Shootout(score=dict.fromkeys(match.teams, 0))
-    return changes
+    match.status, match.period, match.is_period_running = Status.LIVE, event.period, True
+    if event.period is _SHOOTOUT:
+        match.shootout = Shootout(score=dict.fromkeys(match.teams, 0))
 
 
-def _end_period(match: MatchState, event: PeriodEnded) -> MatchChanges:
+def _end_period(match: WorkingMatch, event: PeriodEnded) -> None:
     if not match.is_period_running or event.period != match.period:
         detail = (
             f"{event.period} ended but the period running is {match.period or 'none'}"
@@ -272,15 +253,15 @@ def _end_period(match: MatchState, event: PeriodEnded) -> MatchChanges:
             else f"{event.period} ended but no period is running"
         )
         raise InvalidPeriodTransition.for_event(event, "period", detail)
-    if event.period is Period.PENALTY_SHOOTOUT:
+    if event.period is _SHOOTOUT:
         _require_shootout_decided(match, event)
-    return {"is_period_running": False}
+    match.is_period_running = False
 
 
 # -- play --------------------------------------------------------------------------------
 
 
-def _score_goal(match: MatchState, event: GoalScored) -> MatchChanges:
+def _score_goal(match: WorkingMatch, event: GoalScored) -> None:
     _require_play(match, event, event.team)
     assert match.period is not None
     is_own_goal = event.kind is GoalKind.OWN_GOAL
@@ -297,39 +278,24 @@ def _score_goal(match: MatchState, event: GoalScored) -> MatchChanges:
         body_part=event.body_part,
         is_deflected=event.is_deflected,
     )
-    score = {team: goals + (team == credited) for team, goals in match.score.items()}
-    stats = _counted(match.stats, credited, lambda s: {"goals": s.goals + 1})
+    match.score = {team: goals + (team == credited) for team, goals in match.score.items()}
+    match.goals = (*match.goals, goal)
+    match.count(credited, "goals")
     if is_own_goal:
-        stats = _counted(stats, event.team, lambda s: {"own_goals": s.own_goals + 1})
+        match.count(event.team, "own_goals")
     if event.kind is GoalKind.PENALTY:
-        stats = _counted(stats, event.team, lambda s: {"penalties_scored": s.penalties_scored + 1})
-    return {"score": score, "goals": (*match.goals, goal), "stats": stats}
+        match.count(event.team, "penalties_scored")
 
 
-def _make_save(match: MatchState, event: SaveMade) -> MatchChanges:
-    _require_play(match, event, event.team)
-    changes: MatchChanges = {
-        "stats": _counted(match.stats, event.team, lambda s: {"saves": s.saves + 1})
-    }
-    if event.goalkeeper is not None:
-        saves = dict(match.keeper_saves)
-        saves[event.goalkeeper] = saves.get(event.goalkeeper, 0) + 1
-        changes["keeper_saves"] = saves
-    return changes
-
-
-def _show_card(match: MatchState, event: CardShown) -> MatchChanges:
+def _show_card(match: WorkingMatch, event: CardShown) -> None:
     _require_team(match, event, event.team)
     _require_started(match, event)
     if event.card is CardType.YELLOW:
-        return {
-            "stats": _counted(
-                match.stats, event.team, lambda s: {"yellow_cards": s.yellow_cards + 1}
-            )
-        }
-    stats = match.stats
+        match.count(event.team, "yellow_cards")
+        return
     if event.card is CardType.SECOND_YELLOW:
-        stats = _counted(stats, event.team, lambda s: {"yellow_cards": s.yellow_cards + 1})
+        match.count(event.team, "yellow_cards")
+    match.count(event.team, "red_cards")
     dismissal = Dismissal(
         event_id=event.event_id,
         team=event.team,
@@ -338,13 +304,10 @@ def _show_card(match: MatchState, event: CardShown) -> MatchChanges:
         minute=event.minute,
         added_minute=event.added_minute,
     )
-    return {
-        "sent_off": (*match.sent_off, dismissal),
-        "stats": _counted(stats, event.team, lambda s: {"red_cards": s.red_cards + 1}),
-    }
+    match.sent_off = (*match.sent_off, dismissal)
 
 
-def _decide_var(match: MatchState, event: VarReviewDecided) -> MatchChanges:
+def _decide_var(match: WorkingMatch, event: VarReviewDecided) -> None:
     _require_team(match, event, event.team)
     _require_started(match, event)
     reviews = list(match.var_reviews)
@@ -369,19 +332,16 @@ def _decide_var(match: MatchState, event: VarReviewDecided) -> MatchChanges:
         reviews.append(decided)
     else:
         reviews[open_index] = decided
-    changes: MatchChanges = {"var_reviews": tuple(reviews)}
     subject = match.event_by_id(event.subject_event_id) if event.subject_event_id else None
+    match.var_reviews = tuple(reviews)
     if event.outcome is VarOutcome.OVERTURNED and isinstance(subject, GoalScored):
-        changes["stats"] = _counted(
-            match.stats, subject.team, lambda s: {"disallowed_goals": s.disallowed_goals + 1}
-        )
-    return changes
+        match.count(subject.team, "disallowed_goals")
 
 
 # -- the shootout ------------------------------------------------------------------------
 
 
-def _take_kick(match: MatchState, event: ShootoutKickTaken) -> MatchChanges:
+def _take_kick(match: WorkingMatch, event: ShootoutKickTaken) -> None:
     _require_team(match, event, event.team)
     _require_not_ended(match, event)
     shootout = match.shootout
@@ -406,7 +366,7 @@ def _take_kick(match: MatchState, event: ShootoutKickTaken) -> MatchChanges:
         for team, goals in shootout.score.items()
     }
     winner = _shootout_winner(kicks, score, match.teams)
-    return {"shootout": Shootout(kicks=kicks, score=score, winner=winner)}
+    match.shootout = Shootout(kicks=kicks, score=score, winner=winner)
 
 
 def _shootout_winner(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, Protocol
 
 from tracker.events import Period
 from tracker.rules import TieRules
-from tracker.state import MatchState, Reason, Status
+from tracker.state import Goal, Reason, Shootout, Status
 
 # Bound once: a member read off its class (``Status.FINISHED``) goes through the enum class's
 # ``__getattr__`` on Python 3.11 (see `tracker.events`; 186 ns a read, 15 ns for a global),
@@ -16,6 +16,30 @@ _SCHEDULED = Status.SCHEDULED
 _LIVE = Status.LIVE
 _FINISHED = Status.FINISHED
 _SHOOTOUT = Period.PENALTY_SHOOTOUT
+
+
+class Leg(Protocol):
+    """What the standing reads of a leg: a `MatchState`, or the fold's working copy of one
+    (`tracker.working`)."""
+
+    @property
+    def leg(self) -> int: ...
+    @property
+    def home(self) -> str: ...
+    @property
+    def away(self) -> str: ...
+    @property
+    def teams(self) -> tuple[str, str]: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def period(self) -> Period | None: ...
+    @property
+    def score(self) -> Mapping[str, int]: ...
+    @property
+    def goals(self) -> Sequence[Goal]: ...
+    @property
+    def shootout(self) -> Shootout | None: ...
 
 
 class Standing(NamedTuple):
@@ -34,9 +58,7 @@ def _counts_as_away_goal(rules: TieRules, period: Period | None) -> bool:
     return period.is_extra_time and rules.away_goals_in_extra_time
 
 
-def _away_goals(
-    rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState]
-) -> dict[str, int]:
+def _away_goals(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> dict[str, int]:
     away = dict.fromkeys(teams, 0)
     for leg in legs:
         for goal in leg.goals:
@@ -60,7 +82,7 @@ def _leader(
     return None, None
 
 
-def _when_level(rules: TieRules, decider: MatchState | None) -> tuple[str | None, Reason]:
+def _when_level(rules: TieRules, decider: Leg | None) -> tuple[str | None, Reason]:
     """Advancing side and reason of a tie level on aggregate (and away goals)."""
     if decider is None or decider.status is _SCHEDULED:
         return None, Reason.LEVEL
@@ -82,8 +104,8 @@ def _when_level(rules: TieRules, decider: MatchState | None) -> tuple[str | None
 
 
 def _current_leg_teams(
-    teams: Sequence[str], legs: Sequence[MatchState], rules: TieRules
-) -> tuple[MatchState | None, str]:
+    teams: Sequence[str], legs: Sequence[Leg], rules: TieRules
+) -> tuple[Leg | None, str]:
     """The leg being played or next to be played, and its away team."""
     by_number = {leg.leg: leg for leg in legs}
     for number in range(1, rules.legs + 1):
@@ -98,7 +120,7 @@ def _current_leg_teams(
 def _goals_needed(
     rules: TieRules,
     teams: Sequence[str],
-    legs: Sequence[MatchState],
+    legs: Sequence[Leg],
     aggregate: dict[str, int],
     away_goals: dict[str, int] | None,
     advancing: str | None,
@@ -125,7 +147,7 @@ def _goals_needed(
     return needed
 
 
-def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState]) -> Standing:
+def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> Standing:
     """The tie's derived fields from its legs, as if it ended now."""
     aggregate = dict.fromkeys(teams, 0)
     for leg in legs:
@@ -155,9 +177,7 @@ def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState]) 
     return Standing(status, aggregate, away_goals, advancing, reason, needed, winner)
 
 
-def unearned_tie_break(
-    rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState]
-) -> str | None:
+def unearned_tie_break(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> str | None:
     """Why the deciding leg's extra time or shootout should never have been played (the tie
     was decided before it, on aggregate or on away goals), or None."""
     decider = next((leg for leg in legs if leg.leg == rules.legs), None)
@@ -181,7 +201,7 @@ def _on(reason: Reason | None) -> str:
 
 
 def _leader_counting(
-    rules: TieRules, teams: Sequence[str], legs: Sequence[MatchState], *, extra_time: bool
+    rules: TieRules, teams: Sequence[str], legs: Sequence[Leg], *, extra_time: bool
 ) -> tuple[str | None, Reason | None]:
     """The side ahead counting goals of regulation time (and of extra time if asked)."""
     aggregate = dict.fromkeys(teams, 0)

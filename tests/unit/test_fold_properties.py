@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -212,13 +213,9 @@ def same_tie(folded: TieState, evolved: TieState) -> bool:
     ] == [leg.event_ids for leg in evolved.legs]
 
 
-@SETTINGS
-@given(tie_streams(), st.data())
-def test_folding_many_events_on_refuses_and_ends_as_evolving_them_one_by_one(events, data):
-    """`Folding` changes working copies in place; over random ties delivered with swaps
-    (held events, late gap fills), resends, an event id sent again with other content and a
-    retraction, every event is taken or refused as by `evolve`, with the same error, and
-    the tie read at any point (and at the end) is the same."""
+def with_faults(events: list[MatchEvent], data: st.DataObject) -> list[MatchEvent]:
+    """``events`` delivered as a faulty feed may: a few swapped (held events, late gap fills),
+    resent, an event id sent again with other content, and a retraction."""
     delivered = list(events)
     for _ in range(data.draw(st.integers(0, 3))):
         i = data.draw(st.integers(1, len(delivered) - 1))
@@ -235,6 +232,17 @@ def test_folding_many_events_on_refuses_and_ends_as_evolving_them_one_by_one(eve
     if candidates:
         retraction = retraction_of(data.draw(st.sampled_from(candidates)), events)
         delivered.insert(data.draw(st.integers(1, len(delivered))), retraction)
+    return delivered
+
+
+@SETTINGS
+@given(tie_streams(), st.data())
+def test_folding_many_events_on_refuses_and_ends_as_evolving_them_one_by_one(events, data):
+    """`Folding` changes working copies in place; over random ties delivered with swaps
+    (held events, late gap fills), resends, an event id sent again with other content and a
+    retraction, every event is taken or refused as by `evolve`, with the same error, and
+    the tie read at any point (and at the end) is the same."""
+    delivered = with_faults(events, data)
     evolved = new_tie(events[0].tie_id)
     folding = Folding(evolved)
     refused = 0
@@ -266,3 +274,32 @@ def test_folding_hands_out_states_that_later_events_do_not_change(seed_events):
         folding.add(event)
     assert midway.to_snapshot() == snapshot
     assert folding.state.to_snapshot() == fold_all(seed_events).to_snapshot() != snapshot
+
+
+@SETTINGS
+@given(tie_streams(), st.data())
+def test_no_state_handed_out_changes_as_the_fold_goes_on(events, data):
+    """The fold changes working copies in place; every state it hands out (by `evolve` at
+    each event, and a `Folding`'s state read at random points) stays as it was handed out,
+    whatever comes after it: held events, late gap fills, retractions, refusals."""
+    handed_out: list[tuple[TieState, str, list[set[str]]]] = []
+
+    def hand_out(state: TieState) -> None:
+        handed_out.append((state, state.to_snapshot(), [set(leg.event_ids) for leg in state.legs]))
+
+    evolved = new_tie(events[0].tie_id)
+    folding = Folding(evolved)
+    for event in with_faults(events, data):
+        with contextlib.suppress(TrackerError):
+            evolved = evolve(evolved, event)
+            hand_out(evolved)
+        with contextlib.suppress(TrackerError):
+            folding.add(event)
+        if data.draw(st.booleans()):
+            hand_out(folding.state)
+    hand_out(folding.state)
+    for state, snapshot, event_ids in handed_out:
+        assert state.to_snapshot() == snapshot
+        assert [leg.event_ids for leg in state.legs] == event_ids
+        assert all(type(leg.event_ids) is frozenset for leg in state.legs)
+        assert all(type(leg.timeline) is tuple for leg in state.legs)
