@@ -49,6 +49,7 @@ from tracker.state import (
     ShootoutKick,
     Status,
     VarReview,
+    trusted,
 )
 from tracker.working import WorkingMatch
 
@@ -266,17 +267,21 @@ def _score_goal(match: WorkingMatch, event: GoalScored) -> None:
     assert match.period is not None
     is_own_goal = event.kind is GoalKind.OWN_GOAL
     credited = match.opponent(event.team) if is_own_goal else event.team
-    goal = Goal(
-        event_id=event.event_id,
-        team=credited,
-        scorer=event.scorer,
-        assist=event.assist,
-        period=event.period or match.period,
-        minute=event.minute,
-        added_minute=event.added_minute,
-        kind=event.kind,
-        body_part=event.body_part,
-        is_deflected=event.is_deflected,
+    # Built from the validated event's fields, so not validated again (`trusted`).
+    goal = trusted(
+        Goal,
+        {
+            "event_id": event.event_id,
+            "team": credited,
+            "scorer": event.scorer,
+            "assist": event.assist,
+            "period": event.period or match.period,
+            "minute": event.minute,
+            "added_minute": event.added_minute,
+            "kind": event.kind,
+            "body_part": event.body_part,
+            "is_deflected": event.is_deflected,
+        },
     )
     match.score = {team: goals + (team == credited) for team, goals in match.score.items()}
     match.goals = (*match.goals, goal)
@@ -296,13 +301,16 @@ def _show_card(match: WorkingMatch, event: CardShown) -> None:
     if event.card is CardType.SECOND_YELLOW:
         match.count(event.team, "yellow_cards")
     match.count(event.team, "red_cards")
-    dismissal = Dismissal(
-        event_id=event.event_id,
-        team=event.team,
-        player=event.player,
-        card=event.card,
-        minute=event.minute,
-        added_minute=event.added_minute,
+    dismissal = trusted(
+        Dismissal,
+        {
+            "event_id": event.event_id,
+            "team": event.team,
+            "player": event.player,
+            "card": event.card,
+            "minute": event.minute,
+            "added_minute": event.added_minute,
+        },
     )
     match.sent_off = (*match.sent_off, dismissal)
 

@@ -86,7 +86,7 @@ class Folding:
         if state is None:
             legs = tuple(map(_frozen, self._legs))
             changes: TieChanges = {
-                "complete": all(leg.complete for leg in legs),
+                "complete": False not in [leg.complete for leg in legs],  # not all(genexpr): 1-2
                 "legs": legs,
                 "version": self._version,
             }

@@ -160,9 +160,9 @@ class WorkingMatch(MatchReads):
     def take(self, event: MatchEvent) -> None:
         """``event`` applied: on the timeline, and received."""
         timeline, event_ids = self.timeline, self.event_ids
-        if type(timeline) is list:
+        if isinstance(timeline, list) and isinstance(event_ids, set):  # a working copy's own
             timeline.append(event)
-            cast(set[str], event_ids).add(event.event_id)
+            event_ids.add(event.event_id)
         else:
             self.timeline = (*timeline, event)
             self.event_ids = event_ids | {event.event_id}
@@ -170,10 +170,11 @@ class WorkingMatch(MatchReads):
     def hold(self, event: MatchEvent) -> None:
         """``event`` held, to be tried again once the gap before it fills; received."""
         self.held = (*self.held, event)
-        if type(self.event_ids) is set:
-            self.event_ids.add(event.event_id)
+        event_ids = self.event_ids
+        if isinstance(event_ids, set):
+            event_ids.add(event.event_id)
         else:
-            self.event_ids = self.event_ids | {event.event_id}
+            self.event_ids = event_ids | {event.event_id}
 
     def copy(self) -> WorkingMatch:
         """A copy to try an event on: its own counters, the same timeline and ids (which
