@@ -84,7 +84,13 @@ class Folding:
         """The tie after every event added: immutable, and built once per run of adds."""
         state = self._state
         if state is None:
-            legs = tuple(map(_frozen, self._legs))
+            frozen: list[MatchState] = []
+            for leg in self._legs:  # a loop, not a call a leg: one or two legs, once an event
+                if isinstance(leg, WorkingMatch):
+                    frozen.append(leg.frozen(is_last_use=not self._keeps_going))
+                else:
+                    frozen.append(leg)
+            legs = tuple(frozen)
             changes: TieChanges = {
                 "complete": False not in [leg.complete for leg in legs],  # not all(genexpr): 1-2
                 "legs": legs,
@@ -99,7 +105,11 @@ class Folding:
         if event.tie_id != tie.tie_id:
             detail = f"event of tie {event.tie_id!r} folded into tie {tie.tie_id!r}"
             raise WrongTie.for_event(event, "tie_id", detail)
-        index = _index_of(legs, event.match_id)
+        index = None
+        for number, each in enumerate(legs):  # a loop, not a call: one or two legs
+            if each.match_id == event.match_id:
+                index = number
+                break
         if index is None:
             self._schedule(event)
             return self._changed()
@@ -144,7 +154,8 @@ class Folding:
             leg.seq_gaps, leg.complete = gaps, False
         return self._changed()
 
-    #: Whether the folding goes on after an event refused (see :class:`_OneEvent`).
+    #: Whether the folding goes on after an event, or its state is read once and it ends
+    #: (:class:`_OneEvent`).
     _keeps_going = True
 
     def _thaw(self, leg: MatchState) -> WorkingMatch:
@@ -209,25 +220,15 @@ class Folding:
 class _OneEvent(Folding):
     """The folding :func:`evolve` makes for its one event: a leg it thaws keeps its timeline
     and ids as the frozen tuple and set, which taking the event copies once (a list and a
-    set would be copied twice, in and out); and an event is tried on the leg itself, since an
-    event refused ends this folding."""
+    set would be copied twice, in and out); an event is tried on the leg itself, since an
+    event refused ends this folding; and the state, read once, takes over the working
+    copy's dict."""
 
     __slots__ = ()
     _keeps_going = False
 
     def _thaw(self, leg: MatchState) -> WorkingMatch:
         return WorkingMatch.of(leg, for_one_event=True)
-
-
-def _frozen(leg: _Leg) -> MatchState:
-    return leg.frozen() if isinstance(leg, WorkingMatch) else leg
-
-
-def _index_of(legs: list[_Leg], match_id: str) -> int | None:
-    for index, leg in enumerate(legs):  # a loop, not next(genexpr): one or two legs
-        if leg.match_id == match_id:
-            return index
-    return None
 
 
 def _leg_number(match: _Leg) -> int:

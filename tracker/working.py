@@ -186,9 +186,11 @@ class WorkingMatch(MatchReads):
         }
         return _working(values)
 
-    def frozen(self) -> MatchState:
-        """The match now, immutable: nothing done to this working copy later changes it."""
-        values = dict(self.__dict__)
+    def frozen(self, *, is_last_use: bool = False) -> MatchState:
+        """The match now, immutable: nothing done to this working copy later changes it.
+        ``is_last_use``: this working copy is never used again, so the state takes over its
+        dict instead of a copy (`tracker.fold.evolve`)."""
+        values = self.__dict__ if is_last_use else dict(self.__dict__)
         values["stats"] = {
             team: trusted(TeamStats, dict(counts)) if type(counts) is dict else counts
             for team, counts in self.stats.items()
