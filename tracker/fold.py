@@ -58,7 +58,7 @@ def evolve(tie: TieState, event: MatchEvent) -> TieState:
 
 
 #: A leg of a :class:`Folding`: frozen as it came, or thawed once an event touched it.
-_Leg = MatchState | WorkingMatch
+_FoldingLeg = MatchState | WorkingMatch
 
 
 class Folding:
@@ -75,7 +75,7 @@ class Folding:
         # The tie's own fields (teams, rules, standing) as of the last change to them; its
         # legs, completeness and version are this folding's.
         self._tie = tie
-        self._legs: list[_Leg] = list(tie.legs)
+        self._legs: list[_FoldingLeg] = list(tie.legs)
         self._version = tie.version
         self._state: TieState | None = tie
 
@@ -186,7 +186,7 @@ class Folding:
         assert rules is not None  # a tie with a leg has rules
         self._stand_legs(legs, event, rules)
 
-    def _stand_legs(self, legs: list[_Leg], event: MatchEvent, rules: TieRules) -> None:
+    def _stand_legs(self, legs: list[_FoldingLeg], event: MatchEvent, rules: TieRules) -> None:
         """The tie's own fields from ``legs``, or the error of an event that leaves the tie
         where it cannot be (a tie-break it did not need, a knockout tie ended level)."""
         first = legs[0]
@@ -231,11 +231,11 @@ class _OneEvent(Folding):
         return WorkingMatch.of(leg, for_one_event=True)
 
 
-def _leg_number(match: _Leg) -> int:
+def _leg_number(match: _FoldingLeg) -> int:
     return match.leg
 
 
-def _check_schedule(tie: TieState, legs: list[_Leg], event: MatchScheduled) -> None:
+def _check_schedule(tie: TieState, legs: list[_FoldingLeg], event: MatchScheduled) -> None:
     rules = event.tie_rules
     conflict = ScheduleConflict.for_event
     if tie.rules is not None and tie.rules != rules:
@@ -264,13 +264,13 @@ def _conflict(event: MatchEvent, seen: MatchEvent) -> ConflictingDuplicate:
     return ConflictingDuplicate.for_event(event, "event_id", detail)
 
 
-def _out_of_order(leg: _Leg, event: MatchEvent) -> OutOfOrderEvent:
+def _out_of_order(leg: _FoldingLeg, event: MatchEvent) -> OutOfOrderEvent:
     return OutOfOrderEvent(
         event_id=event.event_id, match_id=event.match_id, expected=leg.last_seq + 1, got=event.seq
     )
 
 
-def _check_id_is_new(legs: list[_Leg], event: MatchEvent) -> None:
+def _check_id_is_new(legs: list[_FoldingLeg], event: MatchEvent) -> None:
     for other in legs:
         if event.event_id in other.event_ids:
             seen = other.received(event.event_id)
@@ -278,7 +278,7 @@ def _check_id_is_new(legs: list[_Leg], event: MatchEvent) -> None:
             raise _conflict(event, seen)
 
 
-def _is_duplicate(legs: list[_Leg], leg: _Leg, event: MatchEvent) -> bool:
+def _is_duplicate(legs: list[_FoldingLeg], leg: _FoldingLeg, event: MatchEvent) -> bool:
     """True for an event already received (same id, or same seq with the same content);
     the same id with other content is a conflicting duplicate, whichever came first."""
     if event.event_id in leg.event_ids:
@@ -298,7 +298,9 @@ def _is_duplicate(legs: list[_Leg], leg: _Leg, event: MatchEvent) -> bool:
     raise _out_of_order(leg, event)
 
 
-def _check_leg_order(legs: list[_Leg], leg: _Leg, event: MatchEvent, rules: TieRules) -> None:
+def _check_leg_order(
+    legs: list[_FoldingLeg], leg: _FoldingLeg, event: MatchEvent, rules: TieRules
+) -> None:
     """Legs are played one after the other: nothing happens in leg 2 while leg 1 is under
     way. A tie followed from its second leg on (leg 1 never scheduled here) is let be."""
     if leg.leg == 1 or not rules.legs_in_order or type(event) is MatchScheduled:
@@ -309,7 +311,7 @@ def _check_leg_order(legs: list[_Leg], leg: _Leg, event: MatchEvent, rules: TieR
             raise LegOutOfOrder.for_event(event, "match_id", detail)
 
 
-def _in_gap(leg: _Leg, seq: int) -> bool:
+def _in_gap(leg: _FoldingLeg, seq: int) -> bool:
     return any(gap.after < seq < gap.before for gap in leg.seq_gaps)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from enum import StrEnum
@@ -189,13 +189,28 @@ class Refusal(_Frozen):
     detail: str
 
 
-class _Leg(Protocol):
-    """What :class:`MatchReads` reads: a :class:`MatchState` or the fold's working copy."""
+class Leg(Protocol):
+    """What the fold's questions read of a leg (:class:`MatchReads`, the tie's standing):
+    a :class:`MatchState`, or the fold's working copy of one (`tracker.working`)."""
 
+    @property
+    def leg(self) -> int: ...
     @property
     def home(self) -> str: ...
     @property
     def away(self) -> str: ...
+    @property
+    def teams(self) -> tuple[str, str]: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def period(self) -> Period | None: ...
+    @property
+    def score(self) -> Mapping[str, int]: ...
+    @property
+    def goals(self) -> Sequence[Goal]: ...
+    @property
+    def shootout(self) -> Shootout | None: ...
     @property
     def last_seq(self) -> int: ...
     @property
@@ -213,28 +228,28 @@ class MatchReads:
     __slots__ = ()
 
     @property
-    def teams(self: _Leg) -> tuple[str, str]:
+    def teams(self: Leg) -> tuple[str, str]:
         return (self.home, self.away)
 
-    def opponent(self: _Leg, team: str) -> str:
+    def opponent(self: Leg, team: str) -> str:
         return self.away if team == self.home else self.home
 
-    def event_at_seq(self: _Leg, seq: int) -> MatchEvent | None:
+    def event_at_seq(self: Leg, seq: int) -> MatchEvent | None:
         """The event received (applied or held) at ``seq``, if any."""
         if seq > self.last_seq:
             return None
         found = next((e for e in reversed(self.timeline) if e.seq == seq), None)
         return found or next((e for e in self.held if e.seq == seq), None)
 
-    def has_event(self: _Leg, event_id: str) -> bool:
+    def has_event(self: Leg, event_id: str) -> bool:
         """True when an event with this id was received (applied or held)."""
         return event_id in self.event_ids
 
-    def event_by_id(self: _Leg, event_id: str) -> MatchEvent | None:
+    def event_by_id(self: Leg, event_id: str) -> MatchEvent | None:
         """The event with this id among those applied."""
         return next((e for e in self.timeline if e.event_id == event_id), None)
 
-    def received(self: _Leg, event_id: str) -> MatchEvent | None:
+    def received(self: Leg, event_id: str) -> MatchEvent | None:
         """The event with this id among those applied or held."""
         found = next((e for e in self.timeline if e.event_id == event_id), None)
         return found or next((e for e in self.held if e.event_id == event_id), None)
