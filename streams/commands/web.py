@@ -24,7 +24,13 @@ import signal
 from streams.commands import command_parser, port_number, positive_integer
 from streams.commands.endings import DONE, FAILED, say
 from streams.config import add_broker_argument
-from streams.web.server import DEFAULT_HOST, DEFAULT_MAX_CLIENTS, DEFAULT_PORT, running_web
+from streams.web.server import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_CLIENTS,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_PORT,
+    running_web,
+)
 
 #: Printed once listening; :class:`streams.local.web.WebProcess` waits for it.
 READY_PREFIX = "web: serving on "
@@ -54,6 +60,13 @@ def build_parser(prog: str = "tracker web") -> argparse.ArgumentParser:
         default=DEFAULT_MAX_CLIENTS,
         help="live streams served at once; more get 503 (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=positive_integer,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help="connections open at once, live streams included; more are answered 503 and "
+        "closed (default %(default)s, fewer if the process may not open that many files)",
+    )
     return parser
 
 
@@ -68,6 +81,7 @@ async def serve(args: argparse.Namespace) -> None:
         port=args.port,
         topic_prefix=args.topic_prefix,
         max_clients=args.max_clients,
+        max_connections=args.max_connections,
     ) as web:
         print(f"{READY_PREFIX}{web.url} (broker {args.broker})", flush=True)
         await stop.wait()

@@ -4,6 +4,11 @@ health and metrics, and the static scoreboard page.
 Read-only: every route is a GET (aiohttp answers anything else with 405); loopback by
 default; no CORS headers; a strict Content-Security-Policy so the page runs only its own
 module. Names in the feed are untrusted: the page only ever puts them in as text.
+
+Clients are untrusted too: a connection that sends no complete request within
+:data:`IDLE_SECONDS` is closed, connections past ``max_connections`` are answered 503 and
+closed at once (each holds a file descriptor), ``?at=`` re-folds queue only so far, and a
+request aiohttp cannot parse gets its 400 and one log line, not a traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import resource
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +25,9 @@ from typing import Any
 
 import orjson
 from aiohttp import HttpVersion11, hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
 
-from streams.clients.replay import replay_log
+from streams.clients.replay import ReplayResult, replay_log
 from streams.config import bootstrap_of
 from streams.errors import BrokerRefused, BrokerUnavailable, TimedOut, TopicMissing
 from streams.topics import TopicNames
@@ -51,6 +58,18 @@ DROP_GRACE_SECONDS = 5.0
 COALESCE_BYTES = 64 * 1024
 #: ``?at=`` re-folds read the log; a few at a time.
 REPLAYS_AT_ONCE = 2
+#: Re-folds waiting for their turn beyond those running; more get a 503 with Retry-After.
+#: One takes about half a second, so the last in the queue waits a few seconds at most.
+REPLAYS_WAITING = 8
+#: A connection that has sent no complete request for this long is closed, whether it sent
+#: nothing or half a request. aiohttp's own default (an hour, when not run by ``run_app``)
+#: let idle connections pile up to the process's file limit.
+IDLE_SECONDS = 15.0
+#: Connections open at once, live streams included; the next is answered 503 and closed.
+DEFAULT_MAX_CONNECTIONS = 4_000
+#: File descriptors kept for the broker clients, the log and the listener when the
+#: connection cap is fitted under the process's limit.
+FD_RESERVE = 128
 SHUTDOWN_SECONDS = 10.0
 _TIE_ID = re.compile(r"^[\w.:-]{1,200}$")
 #: A version to resume from (Last-Event-ID, ?since=): ASCII digits, bounded (``isdigit``
@@ -260,6 +279,63 @@ def _unknown_tie(tie_id: str) -> web.Response:
     return _json({"error": "unknown tie", "tie_id": tie_id}, status=404)
 
 
+def _busy(error: str, retry_after: int, **more: Any) -> web.Response:
+    """A 503 saying when to try again."""
+    response = _json({"error": error, **more}, status=503)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+#: What a connection past the cap is sent before it is closed: written as it is accepted,
+#: without reading its request, so that it holds no descriptor any longer.
+_FULL = b'{"error": "too many connections; try again shortly"}'
+_FULL_RESPONSE = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Retry-After: 5\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(_FULL), _FULL)
+)
+
+
+class _Refused(asyncio.Protocol):
+    """A connection past the cap: told so and closed."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.write(_FULL_RESPONSE)
+        transport.close()
+
+
+def fitted_connection_cap(wanted: int) -> int:
+    """``wanted``, or fewer so that connections never use up the process's file limit: at
+    the limit ``accept()`` fails, logging an error each time, and every other route stalls."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - FD_RESERVE))
+
+
+class MalformedRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse (a header without a colon, a bad chunk size,
+    ``HTTP/9.9``...) with a 400 and logs it as an ERROR with a full traceback: 53 kB of log
+    for 100 such requests of 30 bytes. This filter, on aiohttp's server logger, makes each
+    one line saying who sent what, and counts them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            self.count += 1
+            sender = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            what = " ".join(error.message.split())[:200] if error.message else type(error).__name__
+            record.msg = "web: answered a malformed request from %s with 400: %s"
+            record.args = (sender, what)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
 @dataclass
 class WebSettings:
     broker: str
@@ -268,6 +344,9 @@ class WebSettings:
     topic_prefix: str = ""
     max_clients: int = DEFAULT_MAX_CLIENTS
     heartbeat_seconds: float = HEARTBEAT_SECONDS
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    idle_seconds: float = IDLE_SECONDS
+    replays_waiting: int = REPLAYS_WAITING
 
 
 class WebService:
@@ -282,8 +361,16 @@ class WebService:
         self.hub = Hub(settings.max_clients)
         self.model.listeners.append(self.hub.publish)
         self._replays = asyncio.Semaphore(REPLAYS_AT_ONCE)
+        # Re-folds running or waiting, kept to their end even when their client has gone
+        # (cancelled mid-way, the log reader left a connection unclosed).
+        self._refolds: set[asyncio.Task[ReplayResult]] = set()
+        self.refolds_refused = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self.max_connections = fitted_connection_cap(settings.max_connections)
+        self.connections_refused = 0
+        self.malformed = MalformedRequests()
         self.port = settings.port
         self._pages = {name: (STATIC / name).read_bytes() for name in _STATIC_FILES}
 
@@ -294,7 +381,8 @@ class WebService:
         return f"http://{shown}:{self.port}"
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[_security_headers])
+        app = web.Application(middlewares=[_json_errors])
+        app.on_response_prepare.append(_add_security_headers)
         app.router.add_get("/", self._page)
         app.router.add_get("/ties/{tie_id}", self._page)
         app.router.add_get("/static/{name}", self._static)
@@ -313,23 +401,54 @@ class WebService:
 
     async def start(self) -> str:
         """Listen on the configured host and port (0: any free one); returns the URL."""
+        if self.max_connections < self.settings.max_connections:
+            log.warning(
+                "web: at most %d connections (not %d): the process may open %d files",
+                self.max_connections,
+                self.settings.max_connections,
+                resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+            )
         self._runner = web.AppRunner(
-            self.app(), access_log=None, shutdown_timeout=5.0, handler_cancellation=True
+            self.app(),
+            access_log=None,
+            shutdown_timeout=5.0,
+            handler_cancellation=True,
+            keepalive_timeout=self.settings.idle_seconds,
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
-        await site.start()
-        server = getattr(site, "_server", None)
-        if server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
+        logging.getLogger("aiohttp.server").addFilter(self.malformed)
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(
+            self._accept, self.settings.host, self.settings.port, reuse_address=True
+        )
+        if self._listener.sockets:
+            self.port = self._listener.sockets[0].getsockname()[1]
         log.info("web: serving on %s (topics %s, %s)", self.url, *self.follower.topics)
         return self.url
 
+    def _accept(self) -> asyncio.Protocol:
+        """The protocol for a new connection: aiohttp's, or :class:`_Refused` past the cap."""
+        assert self._runner is not None and self._runner.server is not None
+        server = self._runner.server
+        if len(server.connections) >= self.max_connections:
+            self.connections_refused += 1
+            return _Refused()
+        return server()
+
+    @property
+    def connections(self) -> int:
+        server = self._runner.server if self._runner is not None else None
+        return len(server.connections) if server is not None else 0
+
     async def stop(self) -> None:
-        """Close every live stream, stop listening, stop reading the topics."""
+        """Stop listening, close every live stream, stop reading the topics."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        logging.getLogger("aiohttp.server").removeFilter(self.malformed)
 
     async def _on_startup(self, app: web.Application) -> None:
         self._tasks = [
@@ -342,10 +461,11 @@ class WebService:
         self.hub.end_all()
 
     async def _on_cleanup(self, app: web.Application) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._refolds]
+        for task in tasks:
             task.cancel()
-        if self._tasks:
-            _, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_SECONDS)
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
             if stuck:  # never hang a shutdown on a broker client
                 log.warning(
                     "web: %s did not stop in %ss", [t.get_name() for t in stuck], SHUTDOWN_SECONDS
@@ -399,9 +519,19 @@ class WebService:
             return _json({"error": str(error), "at": at}, status=400)
         if not _TIE_ID.match(tie_id):
             return _unknown_tie(tie_id)
+        if self.model.is_caught_up and not self.model.is_known(tie_id):
+            # No update of it was ever published: nothing to re-fold worth reading the log
+            # for (half a second each, which made unknown ids a cheap way to queue work).
+            return _unknown_tie(tie_id)
+        if len(self._refolds) >= REPLAYS_AT_ONCE + self.settings.replays_waiting:
+            self.refolds_refused += 1
+            return _busy("too many re-folds waiting; try again shortly", retry_after=2)
+        refold = asyncio.create_task(self._refold(tie_id, cut))
+        self._refolds.add(refold)
+        refold.add_done_callback(self._refolds.discard)
         try:
-            async with self._replays:
-                result = await replay_log(self.bootstrap, self.names.match_events, tie_id, cut)
+            # Shielded: a client that leaves does not cancel the log reader half-way.
+            result = await asyncio.shield(refold)
         except TopicMissing:
             return _unknown_tie(tie_id)
         except TimedOut:
@@ -411,6 +541,10 @@ class WebService:
         if not result.ties:
             return _unknown_tie(tie_id)
         return _raw_json(result.ties[0].to_json().encode())
+
+    async def _refold(self, tie_id: str, cut: Cut) -> ReplayResult:
+        async with self._replays:
+            return await replay_log(self.bootstrap, self.names.match_events, tie_id, cut)
 
     async def _moments(self, request: web.Request) -> web.Response:
         tie_id = request.match_info["tie_id"]
@@ -426,12 +560,9 @@ class WebService:
             return _unknown_tie(tie_id)
         client = self.hub.join(tie_id)
         if client is None:
-            refused = _json(
-                {"error": "too many live streams; try again shortly", "limit": self.hub.limit},
-                status=503,
+            return _busy(
+                "too many live streams; try again shortly", retry_after=5, limit=self.hub.limit
             )
-            refused.headers["Retry-After"] = "5"
-            return refused
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream; charset=utf-8",
@@ -519,6 +650,15 @@ class WebService:
              float(self.follower.is_broker_reachable)),
             ("feed_restarts_total", "counter", "Times reading the topics started over.",
              self.follower.restarts),
+            ("connections", "gauge", "Open connections, live streams included.",
+             self.connections),
+            ("connections_refused_total", "counter",
+             "Connections answered 503 and closed at the connection cap.",
+             self.connections_refused),
+            ("requests_malformed_total", "counter",
+             "Requests that could not be parsed (answered 400).", self.malformed.count),
+            ("refolds_refused_total", "counter",
+             "?at= re-folds answered 503: too many were waiting.", self.refolds_refused),
         ]  # fmt: skip
         lines: list[str] = []
         for name, kind, help_text, value in plain:
@@ -545,22 +685,27 @@ _STATIC_FILES = {
 
 
 @web.middleware
-async def _security_headers(
+async def _json_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
+    """The API's errors (404, 405) as JSON, as its own are."""
     try:
-        response = await handler(request)
+        return await handler(request)
     except web.HTTPException as error:
-        if request.path.startswith("/api/"):
-            response = _json({"error": error.reason}, status=error.status)
-            if hdrs.ALLOW in error.headers:  # a 405 says what is allowed
-                response.headers[hdrs.ALLOW] = error.headers[hdrs.ALLOW]
-        else:
+        if not request.path.startswith("/api/"):
             raise
+        response = _json({"error": error.reason}, status=error.status)
+        if hdrs.ALLOW in error.headers:  # a 405 says what is allowed
+            response.headers[hdrs.ALLOW] = error.headers[hdrs.ALLOW]
+        return response
+
+
+async def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every answer to a request aiohttp could parse, live streams and errors included,
+    just before its headers are written. (aiohttp's own 400 for a request it could not
+    parse is written without the application: it is plain text naming what was wrong.)"""
     for name, value in _SECURITY_HEADERS.items():
-        if not response.prepared:
-            response.headers.setdefault(name, value)
-    return response
+        response.headers.setdefault(name, value)
 
 
 @contextlib.asynccontextmanager
@@ -572,6 +717,9 @@ async def running_web(
     topic_prefix: str = "",
     max_clients: int = DEFAULT_MAX_CLIENTS,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    idle_seconds: float = IDLE_SECONDS,
+    replays_waiting: int = REPLAYS_WAITING,
 ) -> AsyncIterator[WebService]:
     """The web service in this event loop while the block runs: ``service.url`` is where it
     listens (``port=0`` picks a free one). Ends every live stream on the way out."""
@@ -583,6 +731,9 @@ async def running_web(
             topic_prefix=topic_prefix,
             max_clients=max_clients,
             heartbeat_seconds=heartbeat_seconds,
+            max_connections=max_connections,
+            idle_seconds=idle_seconds,
+            replays_waiting=replays_waiting,
         )
     )
     await service.start()

@@ -195,3 +195,20 @@ async def test_a_player_named_like_html_shows_as_text_and_runs_nothing(space, we
     assert await page.locator("img").count() == 0
     assert page.dialogs == []
     assert page.errors == []
+
+
+async def test_an_address_no_tie_can_have_says_so_and_stops_asking(web, page):
+    """A broken percent-escape (the script cannot even decode it) and an id the service
+    refuses (its live stream is a 404): both pages say so, and neither keeps reconnecting."""
+    streams_asked: list[str] = []
+    page.on(
+        "request", lambda asked: streams_asked.append(asked.url) if "/events" in asked.url else None
+    )
+    for address, shown in (("/ties/%FF", "%FF"), ("/ties/a%2Fb", "a/b")):
+        await page.goto(f"{web.url}{address}")
+        await expect(by(page, "no-such-tie")).to_be_visible(timeout=10_000)
+        await expect(by(page, "teams")).to_have_text(shown)
+        asked = len(streams_asked)
+        await page.wait_for_timeout(3_000)  # reconnecting was every 1, 2, 4... seconds
+        assert streams_asked[asked:] == [], address
+    assert page.errors == []

@@ -104,13 +104,17 @@ class TiePage {
     const source = new EventSource(since === undefined ? base : `${base}?since=${since}`);
     this.source = source;
     source.addEventListener("open", () => { this.retryDelay = 1000; this.setConnection("live"); });
-    source.addEventListener("error", () => {
+    source.addEventListener("error", async () => {
       this.setConnection("stale");
-      if (source.readyState === EventSource.CLOSED) {  // refused (503): retry ourselves
-        const version = this.live ? this.live.version : undefined;
-        setTimeout(() => this.connect(version), this.retryDelay);
-        this.retryDelay = Math.min(this.retryDelay * 2, 30000);
+      if (source.readyState !== EventSource.CLOSED) return;  // the browser reconnects itself
+      // Closed: refused (503, retried here) or an id the service never accepts (404, shown).
+      if (await this.isRefusedForGood(base)) {
+        showNoSuchTie(this.tieId);
+        return;
       }
+      const version = this.live ? this.live.version : undefined;
+      setTimeout(() => this.connect(version), this.retryDelay);
+      this.retryDelay = Math.min(this.retryDelay * 2, 30000);
     });
     source.addEventListener("snapshot", (message) => {
       const data = JSON.parse(message.data);
@@ -122,6 +126,15 @@ class TiePage {
       this.addMoment(JSON.parse(message.data));
       this.renderMoments();
     });
+  }
+
+  // EventSource hides the status that closed it; a HEAD of the same route tells.
+  async isRefusedForGood(url) {
+    try {
+      return (await fetch(url, { method: "HEAD" })).status === 404;
+    } catch (error) {
+      return false;  // the service is away: keep retrying
+    }
   }
 
   setConnection(state) {
@@ -316,6 +329,30 @@ class ListPage {
   }
 }
 
+// An address no tie can have (a broken percent-escape such as /ties/%FF, or an id the
+// service refuses): said on the page, not left blank or retried for ever.
+function showNoSuchTie(shown) {
+  document.getElementById("tie-view").hidden = false;
+  $("teams").textContent = shown;
+  $("unknown-tie").hidden = true;
+  $("no-such-tie").hidden = false;
+  const connection = $("connection");
+  connection.dataset.state = "closed";
+  connection.textContent = "not following";
+}
+
+function tieIdFrom(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch (error) {
+    if (error instanceof URIError) return null;
+    throw error;
+  }
+}
+
 const match = window.location.pathname.match(/^\/ties\/([^/]+)\/?$/);
-if (match) new TiePage(decodeURIComponent(match[1]));
-else new ListPage();
+if (match) {
+  const tieId = tieIdFrom(match[1]);
+  if (tieId === null) showNoSuchTie(match[1]);
+  else new TiePage(tieId);
+} else new ListPage();
