@@ -28,7 +28,7 @@ from streams.bench.changelog import changelog_bytes_dense_match
 from streams.bench.relay import READY
 from streams.bench.sse import LiveStreams
 from streams.bench.synthetic import CLUBS, PLAYERS, MatchFeed, generate_ties
-from streams.bench.usage import cpu_seconds, memory_mib
+from streams.bench.usage import cpu_seconds, listening_pid, memory_mib
 from streams.clients.replay import replay_all
 from streams.codecs import decode_event, encode_event
 from streams.config import Settings, bootstrap_of
@@ -342,11 +342,13 @@ async def measure_latency(broker: str, size: BenchSize, log_dir: Path, seed: int
             keys.append((event.tie_id, versions[event.tie_id]))
         waiter = asyncio.ensure_future(_await_versions(bootstrap, names.tie_scores, versions))
         cpu_before = cpu_seconds(_pid(worker))
+        broker_cpu = _BrokerCpu(bootstrap)
         times = await _send_paced(bootstrap, names.match_events, events, size.latency_rate)
         achieved = len(events) / (time.perf_counter() - times[0])
         sent = dict(zip(keys, times, strict=True))
         _, _, arrivals = await waiter
         cpu = cpu_seconds(_pid(worker)) - cpu_before
+        broker_use = broker_cpu.spent(len(events))
         rss = memory_mib(_pid(worker))["rss"]
     finally:
         worker.stop()
@@ -363,6 +365,7 @@ async def measure_latency(broker: str, size: BenchSize, log_dir: Path, seed: int
         "max_ms": lags[-1],
         "worker_cpu_us_per_event": cpu / len(events) * 1e6,
         "worker_rss_mib": rss,
+        **broker_use,
     }
 
 
@@ -393,9 +396,11 @@ async def measure_relay_latency(
         wanted = {event.event_id for event in events}
         reader = asyncio.ensure_future(_arrivals_by_event_id(bootstrap, sink, wanted))
         cpu_before = cpu_seconds(relay.pid)
+        broker_cpu = _BrokerCpu(bootstrap)
         times = await _send_paced(bootstrap, source, events, size.latency_rate)
         arrivals = await reader
         cpu = cpu_seconds(relay.pid) - cpu_before
+        broker_use = broker_cpu.spent(len(events))
     finally:
         relay.stop()
     lags = sorted(
@@ -413,7 +418,31 @@ async def measure_relay_latency(
         "p99_ms": quantiles[98],
         "max_ms": lags[-1],
         "relay_cpu_us_per_event": cpu / len(events) * 1e6,
+        **broker_use,
     }
+
+
+class _BrokerCpu:
+    """The broker's CPU from now on, when it runs on this machine (found by its port): on
+    Tansu it is what bounds the latency rows (README, "Benchmarks")."""
+
+    def __init__(self, bootstrap: str) -> None:
+        host, _, port = bootstrap.rpartition(":")
+        is_here = host.strip("[]") in ("127.0.0.1", "localhost", "::1")
+        self.pid = listening_pid(int(port)) if is_here and port.isdigit() else None
+        self.cpu = cpu_seconds(self.pid) if self.pid is not None else 0.0
+        self.started = time.perf_counter()
+
+    def spent(self, events: int) -> dict[str, float | None]:
+        """``broker_cpu_us_per_event`` and ``broker_cores`` (its CPU seconds a second) since
+        this was made; None each when the broker is elsewhere."""
+        if self.pid is None:
+            return {"broker_cpu_us_per_event": None, "broker_cores": None}
+        cpu = cpu_seconds(self.pid) - self.cpu
+        return {
+            "broker_cpu_us_per_event": cpu / events * 1e6,
+            "broker_cores": cpu / (time.perf_counter() - self.started),
+        }
 
 
 async def _arrivals_by_event_id(

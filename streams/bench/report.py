@@ -100,6 +100,17 @@ def settings(size: BenchSize, broker: str, mode: str, load: tuple[float, ...]) -
     }
 
 
+def _broker_cpu(*rows: dict[str, Any]) -> str:
+    """The broker's CPU an event and share of a core in each of ``rows``, where measured."""
+    if any(row.get("broker_cpu_us_per_event") is None for row in rows):
+        return "not measured (the broker is not a process on this machine)"
+    each = [
+        f"{row['broker_cpu_us_per_event']:,.0f} µs ({row['broker_cores']:.2f} cores)"
+        for row in rows
+    ]
+    return " / ".join(each)
+
+
 def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     """(measure, figure, goal key or None) for each row of the table."""
     summary = figures["summary"]
@@ -129,6 +140,8 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
         ("  the floor: a bare aiokafka relay, same load (no fold, no Faust): p99",
          f"{floor['p99_ms']:,.1f} ms (p50 {floor['p50_ms']:,.1f}); "
          f"{floor['relay_cpu_us_per_event']:,.0f} µs CPU an event", None),
+        ("  the broker's CPU an event, under the worker / under the relay",
+         _broker_cpu(latency, floor), None),
         (f"  worker RSS with those {latency['ties']:,} live ties",
          f"{latency['worker_rss_mib']:,.0f} MiB", None),
         (f"replay of a {figures['replay']['matches']}-match season from the log "

@@ -64,3 +64,33 @@ def memory_mib(pid: int) -> dict[str, float]:
         if name in ("VmRSS", "VmHWM"):
             found["rss" if name == "VmRSS" else "peak"] = int(value.split()[0]) / 1024
     return found
+
+
+def listening_pid(port: int) -> int | None:
+    """The process listening on TCP ``port`` on this machine (the broker, for its CPU), or
+    None: nobody, or a process whose descriptors this user may not read."""
+    inodes = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = (_PROC / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{inode}]")
+    for entry in _PROC.iterdir() if inodes else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            descriptors = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for descriptor in descriptors:
+            try:
+                if os.readlink(descriptor) in inodes:
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None

@@ -58,6 +58,8 @@ def test_the_quick_benchmark_reports_every_figure_and_its_settings(quick_report)
     assert 0 < floor["p50_ms"] <= floor["p99_ms"] <= floor["max_ms"]
     assert floor["relay_cpu_us_per_event"] > 0
     assert figures["summary"]["latency_floor_p99_ms"] == floor["p99_ms"]
+    for row in (latency, floor):  # the embedded broker is a process here: its CPU is read
+        assert row["broker_cpu_us_per_event"] > 0 and row["broker_cores"] > 0
     fanout = figures["sse_fanout"]
     assert fanout["clients"] == settings["size"]["fanout_clients"]
     assert fanout["updates_to_every_client"] == fanout["events"] > 0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
-from streams.bench.usage import cpu_seconds, memory_mib
+from streams.bench.usage import cpu_seconds, listening_pid, memory_mib
 
 #: A child that spends some CPU, says so, and waits to be stopped.
 BUSY_THEN_WAIT = "sum(range(3_000_000)); print('done', flush=True); input()"
@@ -52,3 +53,10 @@ def _parent(pid: str) -> int | None:
     except OSError:
         return None
     return int(text[text.rindex(")") + 2 :].split()[1])
+
+
+def test_the_process_listening_on_a_port_is_found_by_the_port():
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        assert listening_pid(port) == os.getpid()
+    assert listening_pid(port) is None
