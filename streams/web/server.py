@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
 from streams.clients.replay import ReplayResult, replay_log
 from streams.config import bootstrap_of
@@ -67,6 +68,14 @@ REPLAYS_WAITING = 8
 IDLE_SECONDS = 15.0
 #: Connections open at once, live streams included; the next is answered 503 and closed.
 DEFAULT_MAX_CONNECTIONS = 4_000
+#: How long a refused connection may take to read its 503 before it is closed anyway.
+REFUSED_LINGER_SECONDS = 1.0
+#: An answer the client has not read any of for this long ends its connection. A client
+#: that pipelines requests and never reads otherwise holds its place for ever (live
+#: streams are cut off sooner, by :data:`CLIENT_BUFFER`).
+WRITE_STALL_SECONDS = 30.0
+#: How often connections are looked at for stalled writes, at most.
+SWEEP_SECONDS = 5.0
 #: File descriptors kept for the broker clients, the log and the listener when the
 #: connection cap is fitted under the process's limit.
 FD_RESERVE = 128
@@ -296,12 +305,33 @@ _FULL_RESPONSE = (
 
 
 class _Refused(asyncio.Protocol):
-    """A connection past the cap: told so and closed."""
+    """A connection past the cap: told so, and closed once the client has read that (it
+    closes its end) or after :data:`REFUSED_LINGER_SECONDS`. Its request is read and thrown
+    away meanwhile: closed with it unread, the socket would send a reset, which can destroy
+    the 503 before the client reads it (70 of 100 refused clients saw only the reset)."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.closing: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
         transport.write(_FULL_RESPONSE)
-        transport.close()
+        transport.write_eof()  # the answer is whole: the client sees its end
+        self.closing = asyncio.get_running_loop().call_later(
+            REFUSED_LINGER_SECONDS, transport.abort
+        )
+
+    def data_received(self, data: bytes) -> None:
+        pass  # the request: not read, only drained
+
+    def eof_received(self) -> bool:
+        return False  # the client is done: close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.closing is not None:
+            self.closing.cancel()
 
 
 def fitted_connection_cap(wanted: int) -> int:
@@ -316,8 +346,9 @@ def fitted_connection_cap(wanted: int) -> int:
 class MalformedRequests(logging.Filter):
     """aiohttp answers a request it cannot parse (a header without a colon, a bad chunk size,
     ``HTTP/9.9``...) with a 400 and logs it as an ERROR with a full traceback: 53 kB of log
-    for 100 such requests of 30 bytes. This filter, on aiohttp's server logger, makes each
-    one line saying who sent what, and counts them."""
+    for 100 such requests of 30 bytes; a body it cannot decompress, the same. This filter,
+    on aiohttp's server logger, makes each one line saying what was wrong (and who sent it,
+    where aiohttp says), and counts them."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -326,14 +357,23 @@ class MalformedRequests(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError):
-            self.count += 1
             sender = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
-            what = " ".join(error.message.split())[:200] if error.message else type(error).__name__
-            record.msg = "web: answered a malformed request from %s with 400: %s"
-            record.args = (sender, what)
-            record.exc_info = record.exc_text = None
-            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            what = error.message or type(error).__name__
+            self._one_line(
+                record, "answered a malformed request from %s with 400: %s", sender, what
+            )
+        elif isinstance(error, RequestPayloadError):
+            # A body that cannot be read (``Content-Encoding: gzip`` on bytes that are not),
+            # found when aiohttp drains it after the answer; aiohttp names no sender there.
+            self._one_line(record, "could not read the body of a request: %s", error.__cause__)
         return True
+
+    def _one_line(self, record: logging.LogRecord, text: str, *args: object) -> None:
+        self.count += 1
+        record.msg = f"web: {text}"
+        record.args = tuple(" ".join(str(arg).split())[:200] for arg in args)
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
 
 
 @dataclass
@@ -347,6 +387,7 @@ class WebSettings:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     idle_seconds: float = IDLE_SECONDS
     replays_waiting: int = REPLAYS_WAITING
+    write_stall_seconds: float = WRITE_STALL_SECONDS
 
 
 class WebService:
@@ -370,6 +411,7 @@ class WebService:
         self._listener: asyncio.Server | None = None
         self.max_connections = fitted_connection_cap(settings.max_connections)
         self.connections_refused = 0
+        self.writes_stalled = 0
         self.malformed = MalformedRequests()
         self.port = settings.port
         self._pages = {name: (STATIC / name).read_bytes() for name in _STATIC_FILES}
@@ -454,6 +496,7 @@ class WebService:
         self._tasks = [
             asyncio.create_task(self.follower.run(), name="web-follower"),
             asyncio.create_task(self._heartbeat(), name="web-heartbeat"),
+            asyncio.create_task(self._close_stalled_writes(), name="web-stalled-writes"),
         ]
 
     async def _on_shutdown(self, app: web.Application) -> None:
@@ -476,6 +519,33 @@ class WebService:
         while True:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             self.hub.tell_all(b": heartbeat\n\n")
+
+    async def _close_stalled_writes(self) -> None:
+        """Abort each connection whose client has read none of its answer for
+        ``write_stall_seconds`` (its bytes waiting in the service never went down)."""
+        limit = self.settings.write_stall_seconds
+        loop = asyncio.get_running_loop()
+        waiting: dict[RequestHandler, tuple[int, float]] = {}  # connection: (bytes, since)
+        while True:
+            await asyncio.sleep(min(SWEEP_SECONDS, limit / 5))
+            server = self._runner.server if self._runner is not None else None
+            now, seen = loop.time(), dict[RequestHandler, tuple[int, float]]()
+            for connection in server.connections if server is not None else ():
+                transport = connection.transport
+                if transport is None or transport.is_closing():
+                    continue
+                size = transport.get_write_buffer_size()
+                if not size:
+                    continue
+                before = waiting.get(connection)
+                since = now if before is None or size < before[0] else before[1]
+                if now - since >= limit:
+                    log.info("web: closed a connection that read nothing for %.0f s", limit)
+                    self.writes_stalled += 1
+                    transport.abort()
+                    continue
+                seen[connection] = (size, since)
+            waiting = seen
 
     # -- routes -----------------------------------------------------------------------
 
@@ -537,7 +607,7 @@ class WebService:
         except TimedOut:
             return _json({"error": "the event log did not answer in time"}, status=504)
         except (BrokerUnavailable, BrokerRefused) as error:
-            return _json({"error": f"the event log cannot be read: {error}"}, status=503)
+            return _busy(f"the event log cannot be read: {error}", retry_after=5)
         if not result.ties:
             return _unknown_tie(tie_id)
         return _raw_json(result.ties[0].to_json().encode())
@@ -656,7 +726,9 @@ class WebService:
              "Connections answered 503 and closed at the connection cap.",
              self.connections_refused),
             ("requests_malformed_total", "counter",
-             "Requests that could not be parsed (answered 400).", self.malformed.count),
+             "Requests, or their bodies, that could not be parsed.", self.malformed.count),
+            ("writes_stalled_total", "counter",
+             "Connections closed for reading nothing of their answer.", self.writes_stalled),
             ("refolds_refused_total", "counter",
              "?at= re-folds answered 503: too many were waiting.", self.refolds_refused),
         ]  # fmt: skip
@@ -720,6 +792,7 @@ async def running_web(
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     idle_seconds: float = IDLE_SECONDS,
     replays_waiting: int = REPLAYS_WAITING,
+    write_stall_seconds: float = WRITE_STALL_SECONDS,
 ) -> AsyncIterator[WebService]:
     """The web service in this event loop while the block runs: ``service.url`` is where it
     listens (``port=0`` picks a free one). Ends every live stream on the way out."""
@@ -734,6 +807,7 @@ async def running_web(
             max_connections=max_connections,
             idle_seconds=idle_seconds,
             replays_waiting=replays_waiting,
+            write_stall_seconds=write_stall_seconds,
         )
     )
     await service.start()
