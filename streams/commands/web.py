@@ -22,7 +22,7 @@ import os
 import signal
 
 from streams.commands import command_parser, port_number, positive_integer
-from streams.commands.endings import DONE, FAILED, say
+from streams.commands.endings import DONE, FAILED, limit_repeated_client_logs, say
 from streams.config import add_broker_argument
 from streams.web.server import (
     DEFAULT_HOST,
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None, prog: str = "tracker web") -> int:
     the port is freed); it logs what it does, the Kafka client's lines included."""
     args = build_parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    limit_repeated_client_logs()
     try:
         asyncio.run(serve(args))
     except OSError as error:  # the one OS error here: the address cannot be listened on

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from streams.commands.endings import limit_repeated_client_logs
 from streams.config import Settings
 from streams.errors import BadSetting, StreamsError
 from streams.kafka.probe import require_broker
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None, prog: str = "tracker worker") -> int:
             return 2
     from streams.app import app
 
+    limit_repeated_client_logs()  # aiokafka's loggers exist now
     sys.argv = [sys.argv[0], "worker", *args]  # Faust reads them, and names itself after [0]
     app.main()  # never returns: Faust's command line exits
     return 0

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 from streams.clients.matchfiles import LineError
 from streams.commands.demo import build_parser as build_demo_parser
-from streams.commands.endings import FAILED, INTERRUPTED, ScriptFailure, describe, run_script
+from streams.commands.endings import (
+    FAILED,
+    INTERRUPTED,
+    RepeatedLines,
+    ScriptFailure,
+    describe,
+    run_script,
+)
 from streams.commands.subscribe import build_parser as build_subscribe_parser
 from streams.commands.web import build_parser as build_web_parser
 from streams.errors import BrokerUnavailable
@@ -103,3 +111,29 @@ def test_a_line_error_from_the_log_names_offset_0_and_an_empty_file_names_no_lin
     assert str(first) == "match-events[4]:0: field 'match_id': match not scheduled"
     empty = LineError("leg1.jsonl", None, None, "empty file: no events in it")
     assert str(empty) == "leg1.jsonl: empty file: no events in it"
+
+
+def test_a_line_the_kafka_client_repeats_is_shown_once_a_window_then_with_how_many_were_not():
+    now = [0.0]
+    repeats = RepeatedLines(30.0, clock=lambda: now[0])
+
+    def line(message: str, *args: object, name: str = "aiokafka") -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, message, args, None)
+
+    unreachable = "Unable connect to node with id %s: %s"
+    shown = []
+    for second in range(75):  # a broker down for 75 s, 40 lines a second
+        now[0] = float(second)
+        for _ in range(40):
+            record = line(unreachable, 0, "Connect call failed")
+            if repeats.filter(record):
+                shown.append((second, record.getMessage()))
+    assert shown == [
+        (0, "Unable connect to node with id 0: Connect call failed"),
+        (30, "Unable connect to node with id 0: Connect call failed"
+             " (1199 more like this in 30 s not shown)"),
+        (60, "Unable connect to node with id 0: Connect call failed"
+             " (1199 more like this in 30 s not shown)"),
+    ]  # fmt: skip
+    assert repeats.filter(line("Unable to update metadata from %s", 0))  # another message
+    assert repeats.filter(line(unreachable, 0, "x", name="aiokafka.conn"))  # another logger
