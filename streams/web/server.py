@@ -68,17 +68,20 @@ REPLAYS_WAITING = 8
 IDLE_SECONDS = 15.0
 #: Connections open at once, live streams included; the next is answered 503 and closed.
 DEFAULT_MAX_CONNECTIONS = 4_000
+#: File descriptors kept for the broker clients, the log and the listener when the
+#: connection cap is fitted under the process's limit.
+FD_RESERVE = 128
 #: How long a refused connection may take to read its 503 before it is closed anyway.
 REFUSED_LINGER_SECONDS = 1.0
+#: Refused connections kept open at once for that; past it (a flood of connections that
+#: never close) each is closed as it is answered, so that they hold no more descriptors.
+REFUSED_LINGERING = FD_RESERVE // 2
 #: An answer the client has not read any of for this long ends its connection. A client
 #: that pipelines requests and never reads otherwise holds its place for ever (live
 #: streams are cut off sooner, by :data:`CLIENT_BUFFER`).
 WRITE_STALL_SECONDS = 30.0
 #: How often connections are looked at for stalled writes, at most.
 SWEEP_SECONDS = 5.0
-#: File descriptors kept for the broker clients, the log and the listener when the
-#: connection cap is fitted under the process's limit.
-FD_RESERVE = 128
 SHUTDOWN_SECONDS = 10.0
 _TIE_ID = re.compile(r"^[\w.:-]{1,200}$")
 #: A version to resume from (Last-Event-ID, ?since=): ASCII digits, bounded (``isdigit``
@@ -308,16 +311,20 @@ class _Refused(asyncio.Protocol):
     """A connection past the cap: told so, and closed once the client has read that (it
     closes its end) or after :data:`REFUSED_LINGER_SECONDS`. Its request is read and thrown
     away meanwhile: closed with it unread, the socket would send a reset, which can destroy
-    the 503 before the client reads it (70 of 100 refused clients saw only the reset)."""
+    the 503 before the client reads it (70 of 100 refused clients saw only the reset).
+    While it waits it is in ``lingering``; with no room there, it is closed at once."""
 
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
+    def __init__(self, lingering: set[_Refused]) -> None:
+        self.lingering = lingering
         self.closing: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
         transport.write(_FULL_RESPONSE)
+        if len(self.lingering) >= REFUSED_LINGERING:
+            transport.close()
+            return
+        self.lingering.add(self)
         transport.write_eof()  # the answer is whole: the client sees its end
         self.closing = asyncio.get_running_loop().call_later(
             REFUSED_LINGER_SECONDS, transport.abort
@@ -330,6 +337,7 @@ class _Refused(asyncio.Protocol):
         return False  # the client is done: close
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.lingering.discard(self)
         if self.closing is not None:
             self.closing.cancel()
 
@@ -411,6 +419,7 @@ class WebService:
         self._listener: asyncio.Server | None = None
         self.max_connections = fitted_connection_cap(settings.max_connections)
         self.connections_refused = 0
+        self._refused_lingering: set[_Refused] = set()
         self.writes_stalled = 0
         self.malformed = MalformedRequests()
         self.port = settings.port
@@ -474,7 +483,7 @@ class WebService:
         server = self._runner.server
         if len(server.connections) >= self.max_connections:
             self.connections_refused += 1
-            return _Refused()
+            return _Refused(self._refused_lingering)
         return server()
 
     @property

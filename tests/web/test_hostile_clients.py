@@ -12,7 +12,7 @@ import pytest
 
 from streams.kafka.admin import create_topics
 from streams.web import running_web
-from streams.web.server import REPLAYS_AT_ONCE
+from streams.web.server import REFUSED_LINGER_SECONDS, REFUSED_LINGERING, REPLAYS_AT_ONCE
 from tests.streams.harness import feed
 from tests.web.service import get_json, next_event, seed_as, server_events, wait_for_json
 
@@ -133,10 +133,19 @@ async def test_connections_past_the_cap_are_answered_503_and_closed_at_once(spac
             assert b"Retry-After: 5" in head
             assert body == b'{"error": "too many connections; try again shortly"}'
         assert web.connections_refused == 20
+        # A flood of refused connections that never close holds a bounded number of
+        # descriptors: past REFUSED_LINGERING waiting for their client, each is closed at once.
+        flood = [await asyncio.open_connection("127.0.0.1", web.port) for _ in range(100)]
+        await wait_until(lambda: web.connections_refused == 120)
+        assert 0 < len(web._refused_lingering) <= REFUSED_LINGERING
+        await wait_until(lambda: not web._refused_lingering, timeout=REFUSED_LINGER_SECONDS + 5)
+        for reader, writer in flood:
+            assert (await reader.read()).endswith(b'try again shortly"}')
+            writer.close()
         for _, writer in held:
             writer.close()
         await wait_for_connections(web, 0)
-        assert await metric(http, web.url, "connections_refused_total") == 20
+        assert await metric(http, web.url, "connections_refused_total") == 120
 
 
 async def test_a_client_that_pipelines_requests_and_never_reads_is_closed(space, http):
