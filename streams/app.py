@@ -37,6 +37,7 @@ def create_app(settings: Settings, *, autodiscover: bool = True) -> TrackerApp:
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
         web_host="127.0.0.1",
+        web_bind="127.0.0.1",  # Faust's default is every interface; loopback unless told
         stream_wait_empty=False,
         # Faust compares the changelog offset its recovery reached with the broker's end
         # offset and crashes the worker when it is higher; Tansu's end offsets are too low

@@ -10,6 +10,7 @@ Examples:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 
@@ -17,6 +18,7 @@ from streams.commands.endings import limit_repeated_client_logs
 from streams.config import Settings
 from streams.errors import BadSetting, StreamsError
 from streams.kafka.probe import require_broker
+from streams.local.processes import HOST, is_port_free
 
 
 def main(argv: list[str] | None = None, prog: str = "tracker worker") -> int:
@@ -37,9 +39,29 @@ def main(argv: list[str] | None = None, prog: str = "tracker worker") -> int:
         except StreamsError as error:
             print(f"{prog}: {error}", file=sys.stderr)
             return 2
+        taken = _taken_web_port(args, settings.web_port, prog)
+        if taken is not None:  # the same: a traceback, late in Faust's start-up
+            print(
+                f"{prog}: port {taken} on 127.0.0.1, the worker's web port, is taken (another"
+                " worker?): give this one another, e.g. TRACKER_WEB_PORT=6067 or --web-port 6067",
+                file=sys.stderr,
+            )
+            return 2
     from streams.app import app
 
     limit_repeated_client_logs()  # aiokafka's loggers exist now
     sys.argv = [sys.argv[0], "worker", *args]  # Faust reads them, and names itself after [0]
     app.main()  # never returns: Faust's command line exits
     return 0
+
+
+def _taken_web_port(args: list[str], default: int, prog: str) -> int | None:
+    """The web port this worker would listen on, if it is taken; None if it is free or the
+    worker runs without its web server (Faust's ``--without-web``)."""
+    parser = argparse.ArgumentParser(prog=prog, add_help=False)
+    parser.add_argument("--web-port", "-p", type=int, default=default)
+    parser.add_argument("--without-web", action="store_true")
+    known, _ = parser.parse_known_args(args)
+    if known.without_web or is_port_free(known.web_port, HOST):
+        return None
+    return int(known.web_port)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -299,3 +300,21 @@ def test_a_worker_with_no_broker_says_so_in_one_line_instead_of_a_traceback():
     assert "python -m streams.broker" in line
     assert line.endswith("or point KAFKA_BROKER at yours")  # it has no --broker flag
     assert_quiet(done.stderr)
+
+
+def test_a_worker_whose_web_port_is_taken_says_so_in_one_line(broker_url):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "KAFKA_BROKER": broker_url, "TRACKER_WEB_PORT": str(port)}
+        done = run_tracker("worker", timeout=60, env=env)
+        also = run_tracker("worker", "--web-port", str(port), timeout=60, env=os.environ | {
+            "KAFKA_BROKER": broker_url})  # fmt: skip
+    for failed in (done, also):
+        assert failed.returncode == 2
+        [line] = failed.stderr.splitlines()
+        assert line == (
+            f"tracker worker: port {port} on 127.0.0.1, the worker's web port, is taken "
+            "(another worker?): give this one another, e.g. TRACKER_WEB_PORT=6067 or "
+            "--web-port 6067"
+        )
+        assert_quiet(failed.stderr)

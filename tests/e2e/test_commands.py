@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -163,13 +164,28 @@ def test_tracker_broker_started_under_nohup_outlives_its_terminal():
 def test_tracker_worker_joins_its_group_and_stops_on_sigterm(broker_url, tmp_path):
     settings = Namespace(broker_url).settings().replace(datadir=str(tmp_path / "data"))
     env = {**os.environ, **settings.environment()}
-    command = [str(TRACKER), "worker", "-l", "info", "--web-port", str(free_port())]
+    web_port = free_port()
+    command = [str(TRACKER), "worker", "-l", "info", "--web-port", str(web_port)]
     worker = started(command, env)
     try:
         read_until(worker, "Worker]: Ready")
+        assert listening_on(web_port) == ["127.0.0.1"]  # Faust's default: every interface
     finally:
         code, out = stopped(worker)
     assert code == 0, out[-3000:]
+
+
+def listening_on(port: int) -> list[str]:
+    """The addresses a TCP port is listened on (IPv6 ones as ``v6``), from /proc."""
+    found = []
+    for table, family in (("tcp", "v4"), ("tcp6", "v6")):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                is_v4 = family == "v4"
+                found.append(socket.inet_ntoa(bytes.fromhex(address)[::-1]) if is_v4 else "v6")
+    return found
 
 
 @pytest.mark.broker
