@@ -4,7 +4,10 @@ and `python -m streams web` (the web scoreboard and API, in its own process)."""
 
 import sys
 
-from streams.commands import main
+from streams.project_env import into_project_env
 
 if __name__ == "__main__":
+    into_project_env("streams")
+    from streams.commands import main
+
     sys.exit(main(prog="python -m streams"))

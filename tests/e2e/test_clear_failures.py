@@ -3,6 +3,7 @@ what to do, the documented exit code, never a traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -109,6 +110,22 @@ def test_every_script_helps_with_examples_from_a_plain_python3(script):
     assert done.returncode == 0, done.stderr
     assert "xample" in done.stdout  # Example: or Examples:
     assert f"python3 scripts/{script}" in done.stdout or script == "schema.py"
+    assert_quiet(done.stderr)
+
+
+@pytest.mark.parametrize("module", ["streams", "streams.broker"])
+def test_python_dash_m_from_a_plain_python3_runs_in_the_project_venv(module, seed_files):
+    args = ["replay", "--file", *map(str, seed_files), "--json"] if module == "streams" else []
+    done = subprocess.run(
+        [base_python(), "-m", module, *(args or ["--help"])],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "TRACKER_VENV": sys.prefix},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    if module == "streams":
+        assert json.loads(done.stdout)["winner"] == "Inter Miami"
+    else:
+        assert done.stdout.startswith("usage: python -m streams.broker")
     assert_quiet(done.stderr)
 
 

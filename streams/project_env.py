@@ -1,0 +1,36 @@
+"""`python -m streams ...` from a Python without the project's packages (the README's
+`python -m` lines are typed with whatever `python` comes first): run again in the project's
+`.venv`, set up on first use as the scripts do (`scripts/environment.py`), instead of a
+`ModuleNotFoundError` traceback. Standard library only: it runs before anything else."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def into_project_env(module: str) -> None:
+    """Return when this Python has the project's packages; else re-run ``python -m module``
+    with this command's arguments in the project's venv (made first if need be). Where the
+    project has no `scripts/` to make one (an installed copy), one line and exit 2."""
+    if importlib.util.find_spec("aiokafka") is not None:  # the packages are here
+        return
+    setup = ROOT / "scripts" / "environment.py"
+    if not setup.is_file():
+        print(
+            f"python -m {module}: this Python lacks the project's packages (aiokafka and the"
+            " rest): install the project (pip install -e .) or use its virtualenv",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    sys.path.insert(0, str(ROOT))
+    from scripts import environment
+
+    if not environment._is_installed():
+        environment._install()
+    python = str(environment._venv_python())
+    os.execv(python, [python, "-m", module, *sys.argv[1:]])
