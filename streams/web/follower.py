@@ -20,6 +20,8 @@ from streams.topics import TopicNames
 from streams.web.model import ReadModel
 
 log = logging.getLogger(__name__)
+#: While reading keeps failing, it is said again this often.
+SAY_AGAIN_SECONDS = 30.0
 
 
 class TopicFollower:
@@ -45,15 +47,33 @@ class TopicFollower:
         self._last_metadata = 0.0
 
     async def run(self) -> None:
+        """Follow for ever, starting over a second after each failure. The first failure
+        after the broker answered is logged; while it goes on failing, once in
+        :data:`SAY_AGAIN_SECONDS` (it was a line a second for as long as the broker was away)."""
+        failing: tuple[float, int] | None = None  # since when, and how many tries failed
+        said = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             try:
                 await self._follow()
             except asyncio.CancelledError:
                 raise
             except (StreamsError, OSError) as error:
+                if self.is_broker_reachable or failing is None:
+                    failing = (loop.time(), 0)
                 self.is_broker_reachable = False
                 self.restarts += 1
-                log.warning("reading %s failed (%s); starting over", self.topics, error)
+                since, tries = failing[0], failing[1] + 1
+                failing = (since, tries)
+                if tries == 1:
+                    said = loop.time()
+                    log.warning("reading %s failed (%s); starting over", self.topics, error)
+                elif loop.time() - said >= SAY_AGAIN_SECONDS:
+                    said = loop.time()
+                    log.warning(
+                        "reading %s still fails after %d tries in %.0f s (%s); starting over",
+                        self.topics, tries, said - since, error,
+                    )  # fmt: skip
                 await asyncio.sleep(self.retry_seconds)
 
     async def lag(self) -> dict[str, int]:

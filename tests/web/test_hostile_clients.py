@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from streams.kafka.admin import create_topics
+from streams.local.processes import free_port
 from streams.web import running_web
 from streams.web.server import REFUSED_LINGER_SECONDS, REFUSED_LINGERING, REPLAYS_AT_ONCE
 from tests.streams.harness import feed
@@ -217,3 +218,13 @@ async def test_live_streams_and_errors_carry_the_security_headers(space, http):
             async with http.get(f"{web.url}{path}") as missing:
                 assert missing.status == 404, path
                 assert missing.headers["X-Frame-Options"] == "DENY", path
+
+
+async def test_a_broker_that_stays_away_is_said_once_not_at_every_try(caplog):
+    caplog.set_level(logging.INFO)
+    nobody = f"kafka://127.0.0.1:{free_port()}"
+    async with running_web(nobody, port=0) as web:
+        await wait_until(lambda: web.follower.restarts >= 4, timeout=30)
+    said = [r for r in caplog.records if r.name == "streams.web.follower" and "fail" in r.msg]
+    assert len(said) == 1, [record.getMessage() for record in said]
+    assert said[0].getMessage().startswith("reading ")
