@@ -127,7 +127,12 @@ def main(argv: list[str] | None = None, prog: str = "tracker replay") -> int:
         if args.file or args.all:
             hold_many_ties()  # a season is thousands of ties folded at once
         if args.file:
-            return _print(replay_files(args.file, cut), args.json)
+            result = replay_files(args.file, cut)
+            if not result.ties:  # every line skipped: say so after the lines' warnings
+                _print(result, args.json)
+                named = " ".join(args.file)
+                raise ScriptFailure(f"no events to replay in {named}", code=BAD_INPUT)
+            return _print(result, args.json)
         return asyncio.run(
             while_broker_answers(args.broker, _from_log(args, cut, progress, log_dir))
         )

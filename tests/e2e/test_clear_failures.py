@@ -168,7 +168,20 @@ def test_an_empty_match_file_is_named_as_empty(tmp_path):
     replayed = run_script("replay.py", "--file", str(empty))
     assert replayed.returncode == 1
     assert f"{empty}: empty file: no events in it" in replayed.stderr
+    assert replayed.stderr.splitlines()[-1] == f"replay: no events to replay in {empty}"
     assert_quiet(produced.stderr + replayed.stderr)
+
+
+def test_a_match_file_with_no_valid_event_ends_saying_there_was_nothing_to_replay(tmp_path):
+    garbage = tmp_path / "not-events.jsonl"
+    garbage.write_text('{"a": 1}\n')
+    done = run_script("replay.py", "--file", str(garbage))
+    assert done.returncode == 1
+    warning, last = done.stderr.splitlines()
+    assert warning.startswith(f"replay: warning: skipped {garbage}:1: field 'type'")
+    assert last == f"replay: no events to replay in {garbage}"
+    assert done.stdout == ""
+    assert_quiet(done.stderr)
 
 
 def test_a_second_broker_on_a_taken_port_refuses_to_start():
