@@ -24,6 +24,7 @@ Exit codes: 0 the tie was told to its end; 2 the demo failed (the reason in one 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -76,9 +77,36 @@ def build_parser(prog: str = "tracker demo") -> argparse.ArgumentParser:
     return parser
 
 
+#: In a demo's folder while the demo runs: its process id.
+MARKER = "demo.pid"
+
+
+def remove_abandoned(where: Path) -> list[Path]:
+    """Remove the log folders in ``where`` of demos that died without removing them; the
+    ones removed. A demo killed outright cannot: `script`, when its terminal is closed,
+    sends its program SIGTERM and a moment later SIGKILL. Folders without a live demo's
+    marker are left alone (kept on purpose: --keep-logs, or a failed run)."""
+    removed = []
+    for folder in where.glob("tracker-demo-*"):
+        try:
+            pid = int((folder / MARKER).read_text())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:  # gone
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except PermissionError:  # another user's live process
+            continue
+    return removed
+
+
 def main(argv: list[str] | None = None, prog: str = "tracker demo") -> int:
     args = build_parser(prog).parse_args(argv)
+    remove_abandoned(Path(tempfile.gettempdir()))
     work = Path(tempfile.mkdtemp(prefix="tracker-demo-"))
+    (work / MARKER).write_text(str(os.getpid()))
     progress = Watched()
     started = time.monotonic()
 
@@ -106,5 +134,6 @@ def main(argv: list[str] | None = None, prog: str = "tracker demo") -> int:
     if code in (0, INTERRUPTED) and not args.keep_logs:
         shutil.rmtree(work, ignore_errors=True)
     else:
+        (work / MARKER).unlink(missing_ok=True)  # kept: not to be swept by the next demo
         say(PROG, f"logs kept in {work}")
     return code

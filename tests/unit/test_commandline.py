@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
 
 import pytest
 
 from streams.clients.matchfiles import LineError
+from streams.commands.demo import MARKER, remove_abandoned
 from streams.commands.demo import build_parser as build_demo_parser
 from streams.commands.endings import (
     FAILED,
@@ -137,3 +140,23 @@ def test_a_line_the_kafka_client_repeats_is_shown_once_a_window_then_with_how_ma
     ]  # fmt: skip
     assert repeats.filter(line("Unable to update metadata from %s", 0))  # another message
     assert repeats.filter(line(unreachable, 0, "x", name="aiokafka.conn"))  # another logger
+
+
+def test_the_folder_a_killed_demo_left_is_removed_by_the_next_demo_and_no_other(tmp_path):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    folders = {
+        name: tmp_path / name
+        for name in ("tracker-demo-killed", "tracker-demo-running", "tracker-demo-kept", "other")
+    }
+    for folder in folders.values():
+        folder.mkdir()
+        (folder / "broker.log").write_text("a log")
+    (folders["tracker-demo-killed"] / MARKER).write_text(str(gone.pid))
+    (folders["tracker-demo-running"] / MARKER).write_text(str(os.getpid()))
+    (folders["other"] / MARKER).write_text(str(gone.pid))  # not a demo's folder
+    # tracker-demo-kept has no marker: kept on purpose (--keep-logs, a failed run)
+    assert remove_abandoned(tmp_path) == [folders["tracker-demo-killed"]]
+    assert [name for name, folder in folders.items() if folder.exists()] == [
+        "tracker-demo-running", "tracker-demo-kept", "other"
+    ]  # fmt: skip
