@@ -6,7 +6,7 @@ import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import orjson
 from faust.serializers import codecs
@@ -442,10 +442,24 @@ TIE_RECORD_CODEC = "tie_record"
 codecs.register(TIE_RECORD_CODEC, TieRecordCodec())
 
 
+#: Why the worker refused a message: a dead letter's ``reason``.
+DeadLetterReason = Literal[
+    "invalid_event",
+    "too_large",
+    "wrong_key",
+    "unknown_match",
+    "conflicting_duplicate",
+    "rule_violation",
+    "tie_too_large",
+    "internal_error",
+]
+DEAD_LETTER_REASONS: tuple[str, ...] = get_args(DeadLetterReason)
+
+
 def dead_letter(
     raw: bytes | None,
     *,
-    reason: str,
+    reason: DeadLetterReason,
     error: str,
     field: str | None,
     topic: str,

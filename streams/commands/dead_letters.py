@@ -1,7 +1,7 @@
 """Show what the worker refused: the `dead-letters` topic, one entry per refused message.
 
 Each entry gives the reason (invalid_event, rule_violation, conflicting_duplicate, too_large,
-wrong_key, unknown_match, tie_too_large, internal_error...), the field at fault, the error,
+wrong_key, unknown_match, tie_too_large or internal_error), the field at fault, the error,
 where the message was read (topic[partition]@offset) and its key, the event/match/tie ids
 when known, and a preview of the original bytes with their size and sha256. --json prints
 each record whole (with original_base64), one per line.
@@ -23,6 +23,7 @@ import asyncio
 import orjson
 
 from streams.clients.deadletters import DeadLetter, dead_letters, tally
+from streams.codecs import DEAD_LETTER_REASONS
 from streams.commands import command_parser
 from streams.commands.endings import run_script, say
 from streams.config import add_broker_argument, bootstrap_of
@@ -36,7 +37,12 @@ PROG = "dead_letters"
 def build_parser(prog: str = "tracker dead-letters") -> argparse.ArgumentParser:
     parser = command_parser(prog, __doc__)
     add_broker_argument(parser)
-    parser.add_argument("--reason", metavar="REASON", help="only dead letters with this reason")
+    parser.add_argument(
+        "--reason",
+        choices=DEAD_LETTER_REASONS,
+        metavar="REASON",
+        help=f"only dead letters with this reason: {', '.join(DEAD_LETTER_REASONS)}",
+    )
     parser.add_argument("--tie", metavar="ID", help="only messages of this tie (by key or tie_id)")
     parser.add_argument("--json", action="store_true", help="one dead-letter record per line")
     parser.add_argument(

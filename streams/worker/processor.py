@@ -527,7 +527,9 @@ class TieProcessor:
         try:
             event = codecs.decode_event(message.value)
         except InvalidEvent as error:
-            reason = "too_large" if isinstance(error, codecs.MessageTooLarge) else "invalid_event"
+            reason: codecs.DeadLetterReason = (
+                "too_large" if isinstance(error, codecs.MessageTooLarge) else "invalid_event"
+            )
             self._dead(run, message, reason, str(error), error.field)
             return
         if message.key != event.tie_id.encode():
@@ -615,7 +617,7 @@ class TieProcessor:
         self,
         run: _Run,
         message: Incoming,
-        reason: str,
+        reason: codecs.DeadLetterReason,
         error: str,
         field_name: str | None,
         event: MatchEvent | None = None,

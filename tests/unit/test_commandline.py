@@ -10,6 +10,8 @@ import subprocess
 import pytest
 
 from streams.clients.matchfiles import LineError
+from streams.codecs import DEAD_LETTER_REASONS
+from streams.commands.dead_letters import build_parser as build_dead_letters_parser
 from streams.commands.demo import MARKER, remove_abandoned
 from streams.commands.demo import build_parser as build_demo_parser
 from streams.commands.endings import (
@@ -160,3 +162,14 @@ def test_the_folder_a_killed_demo_left_is_removed_by_the_next_demo_and_no_other(
     assert [name for name, folder in folders.items() if folder.exists()] == [
         "tracker-demo-running", "tracker-demo-kept", "other"
     ]  # fmt: skip
+
+
+def test_dead_letters_refuses_a_reason_the_worker_never_gives_and_names_those_it_does(capsys):
+    parser = build_dead_letters_parser()
+    assert parser.parse_args(["--reason", "rule_violation"]).reason == "rule_violation"
+    with pytest.raises(SystemExit) as exit:
+        parser.parse_args(["--reason", "nonsense"])
+    assert exit.value.code == 2
+    said = capsys.readouterr().err
+    assert "invalid choice: 'nonsense'" in said
+    assert all(reason in said for reason in DEAD_LETTER_REASONS)
