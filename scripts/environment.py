@@ -63,9 +63,12 @@ def _has_runtime() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in RUNTIME_MODULES)
 
 
-def ensure_project_env(*, any_installed_python: bool = False) -> None:
+def ensure_project_env(
+    *, any_installed_python: bool = False, argv: list[str] | None = None
+) -> None:
     """Return when running inside the installed project venv; otherwise install it (first run
-    only, or after pyproject.toml changed) and re-run the calling script inside it.
+    only, or after pyproject.toml changed) and re-run the calling script inside it (with
+    ``argv`` after the interpreter instead, ``["-m", module, ...]`` for a module).
 
     ``any_installed_python``: also return when this Python (not the project venv) already has
     the runtime dependencies, as in the Docker image or after ``pip install -e .``."""
@@ -77,7 +80,7 @@ def ensure_project_env(*, any_installed_python: bool = False) -> None:
     if not _is_installed():
         _install()
     python = str(_venv_python())
-    os.execv(python, [python, *sys.argv])
+    os.execv(python, [python, *(sys.argv if argv is None else argv)])
 
 
 def _apt_install(package: str, why: str) -> None:

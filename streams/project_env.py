@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -19,8 +18,7 @@ def into_project_env(module: str) -> None:
     project has no `scripts/` to make one (an installed copy), one line and exit 2."""
     if importlib.util.find_spec("aiokafka") is not None:  # the packages are here
         return
-    setup = ROOT / "scripts" / "environment.py"
-    if not setup.is_file():
+    if not (ROOT / "scripts" / "environment.py").is_file():
         print(
             f"python -m {module}: this Python lacks the project's packages (aiokafka and the"
             " rest): install the project (pip install -e .) or use its virtualenv",
@@ -28,9 +26,6 @@ def into_project_env(module: str) -> None:
         )
         raise SystemExit(2)
     sys.path.insert(0, str(ROOT))
-    from scripts import environment
+    from scripts.environment import ensure_project_env
 
-    if not environment._is_installed():
-        environment._install()
-    python = str(environment._venv_python())
-    os.execv(python, [python, "-m", module, *sys.argv[1:]])
+    ensure_project_env(any_installed_python=True, argv=["-m", module, *sys.argv[1:]])

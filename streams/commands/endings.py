@@ -98,14 +98,12 @@ class RepeatedLines(logging.Filter):
         self.window = window
         self.clock = clock
         self._seen: dict[tuple[str, str], tuple[float, int]] = {}  # when first, then dropped
-        self.dropped = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
         key, now = (record.name, str(record.msg)), self.clock()
         seen = self._seen.get(key)
         if seen is not None and now - seen[0] < self.window:
             self._seen[key] = (seen[0], seen[1] + 1)
-            self.dropped += 1
             return False
         if len(self._seen) >= self.KEPT:
             self._seen.clear()
