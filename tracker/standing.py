@@ -125,16 +125,26 @@ def _goals_needed(
 
 def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> Standing:
     """The tie's derived fields from its legs, as if it ended now."""
+    # One pass over the legs (one or two): the standing is asked at every goal and period
+    # change, and a generator for each question below took a twentieth of a season's replay.
     aggregate = dict.fromkeys(teams, 0)
+    started = False
+    finished = 0
+    decider = None
     for leg in legs:
         for team, goals in leg.score.items():
             aggregate[team] += goals
+        status = leg.status
+        if status is not _SCHEDULED:
+            started = True
+            if status is _FINISHED:
+                finished += 1
+        if leg.leg == rules.legs:
+            decider = leg
     away_goals = _away_goals(rules, teams, legs) if rules.away_goals and rules.legs == 2 else None
-    started = any(leg.status is not _SCHEDULED for leg in legs)
     ongoing = _LIVE if started else _SCHEDULED
-    decider = next((leg for leg in legs if leg.leg == rules.legs), None)
     # The tie is over when every leg is: with legs interleaved, leg 2 may end first.
-    decider_done = len(legs) == rules.legs and all(leg.status is _FINISHED for leg in legs)
+    decider_done = len(legs) == rules.legs and finished == len(legs)
     is_shootout = decider is not None and decider.period is _SHOOTOUT
 
     if not rules.is_knockout:

@@ -18,10 +18,10 @@ from streams.errors import TimedOut
 from streams.kafka.admin import create_topics
 from streams.kafka.clients import producing
 from streams.kafka.follow import Update, follow
-from streams.kafka.log import commit_end, read_key, read_topic
+from streams.kafka.log import commit_end, read_key, read_topic_batches
 from streams.local.worker import WorkerProcess
 from streams.topics import REPLAY_PREFIX, TopicNames
-from tracker import Folding, InvalidEvent, RuleViolation, TieState, new_tie
+from tracker import Folding, InvalidEvent, MatchEvent, RuleViolation, TieState, new_tie
 from tracker.timeline import Cut, events_until
 
 
@@ -39,17 +39,20 @@ def fold_sourced(events: Iterable[SourcedEvent], errors: list[LineError]) -> dic
     """Fold events per tie; an event the fold refuses (a broken rule, an event_id seen
     before with other content...) is reported with its file and line, and skipped."""
     foldings: dict[str, Folding] = {}
-    _fold_on(foldings, events, errors)
+    _fold_on(foldings, ((each.file, each.line, each.event) for each in events), errors)
     return _states(foldings)
 
 
+#: An event and where it came from: file and line, or topic[partition] and offset.
+_Placed = tuple[str, int, MatchEvent]
+
+
 def _fold_on(
-    foldings: dict[str, Folding], events: Iterable[SourcedEvent], errors: list[LineError]
+    foldings: dict[str, Folding], events: Iterable[_Placed], errors: list[LineError]
 ) -> None:
     """``events`` folded on into their ties' foldings (each tie's working copy, changed in
     place: see `tracker.fold.Folding`), refusals reported as by :func:`fold_sourced`."""
-    for sourced in events:
-        event = sourced.event
+    for where, line, event in events:
         folding = foldings.get(event.tie_id)
         if folding is None:
             folding = foldings[event.tie_id] = Folding(new_tie(event.tie_id))
@@ -58,7 +61,7 @@ def _fold_on(
         except RuleViolation as error:  # every refusal is reported, none dropped
             detail = getattr(error, "detail", None) or str(error)
             reason = f"refused by the fold, {type(error).__name__}: {detail}"
-            errors.append(LineError(sourced.file, sourced.line, error.field, reason))
+            errors.append(LineError(where, line, error.field, reason))
 
 
 def _states(foldings: dict[str, Folding]) -> dict[str, TieState]:
@@ -97,33 +100,40 @@ REPLAY_STRETCH = 5000
 async def replay_all(bootstrap: str, topic: str) -> ReplayResult:
     """Every tie in the `match-events` log re-folded to the log's end, sorted by tie id;
     bad messages (in `dead-letters` already) reported with their partition and offset. The
-    partitions are read at once; each stretch of the log is folded tie by tie, each tie's
-    events in log order, as the worker's catch-up does (ties are independent, and a tie's
-    state stays in the CPU's caches while its events are folded). Holds the ties' states,
-    not the log (each tie's working copy, see `tracker.fold.Folding`)."""
+    partitions are read at once, a fetched batch at a time; each stretch of the log is
+    folded tie by tie, each tie's events in log order, as the worker's catch-up does (ties
+    are independent, and a tie's state stays in the CPU's caches while its events are
+    folded). Holds the ties' states, not the log (each tie's working copy, see
+    `tracker.fold.Folding`)."""
     foldings: dict[str, Folding] = {}
     errors: list[LineError] = []
-    stretch: dict[str, list[SourcedEvent]] = {}
+    stretch: dict[str, list[_Placed]] = {}
     held = 0
-    async for record in read_topic(bootstrap, topic):
-        where = f"{topic}[{record.partition}]"
-        try:
-            event = decode_event(record.value)
-        except InvalidEvent as error:
-            errors.append(LineError(where, record.offset, error.field, error.reason))
-            continue
-        if record.key != event.tie_id.encode():  # the worker folds it nowhere either
-            detail = wrong_key(record.key, event.tie_id)
-            errors.append(LineError(where, record.offset, "tie_id", detail))
-            continue
-        stretch.setdefault(event.tie_id, []).append(SourcedEvent(where, record.offset, event, b""))
-        held += 1
+    async for partition, records in read_topic_batches(bootstrap, topic):
+        where = f"{topic}[{partition}]"
+        for record in records:
+            try:
+                event = decode_event(record.value)
+            except InvalidEvent as error:
+                errors.append(LineError(where, record.offset, error.field, error.reason))
+                continue
+            tie_id = event.tie_id
+            if record.key != tie_id.encode():  # the worker folds it nowhere either
+                detail = wrong_key(record.key, tie_id)
+                errors.append(LineError(where, record.offset, "tie_id", detail))
+                continue
+            placed = (where, record.offset, event)
+            if (events := stretch.get(tie_id)) is None:
+                stretch[tie_id] = [placed]
+            else:
+                events.append(placed)
+        held += len(records)
         if held >= REPLAY_STRETCH:
-            for sourced in stretch.values():
-                _fold_on(foldings, sourced, errors)
+            for events in stretch.values():
+                _fold_on(foldings, events, errors)
             stretch, held = {}, 0
-    for sourced in stretch.values():
-        _fold_on(foldings, sourced, errors)
+    for events in stretch.values():
+        _fold_on(foldings, events, errors)
     ties = _states(foldings)
     errors.sort(key=lambda error: (error.file, error.line))
     return ReplayResult(ties=[ties[tie_id] for tie_id in sorted(ties)], errors=errors)

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
@@ -78,10 +78,6 @@ async def partitions_of(client: Any, bootstrap: str, topic: str) -> list[int]:
     return found
 
 
-def _record(raw: Any) -> Record:
-    return Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value)
-
-
 class KafkaEventLog:
     """`match-events` read back for the processor's catch-up, gap reads and healing: one
     plain consumer outside any group, started on first use and kept."""
@@ -103,8 +99,9 @@ class KafkaEventLog:
         kept, tp = self._consumer, TopicPartition(topic, partition)
         try:
             with broker_errors(self.bootstrap):
-                async for raw in _drain(kept, {tp: (start, stop)}, self.timeout):
-                    yield Incoming(topic, partition, raw.offset, raw.key, raw.value)
+                async for _, records in _drain(kept, {tp: (start, stop)}, self.timeout):
+                    for raw in records:
+                        yield Incoming(topic, partition, raw.offset, raw.key, raw.value)
         except Exception:
             await self.close()  # a fresh consumer next time
             raise
@@ -122,46 +119,49 @@ class KafkaEventLog:
             await client.stop()
 
 
-async def read_range(
-    bootstrap: str,
-    topic: str,
-    partition: int,
-    start: int = 0,
-    stop: int | None = None,
-    *,
-    timeout: float = 60.0,
-) -> AsyncIterator[Record]:
-    """Records of ``topic[partition]`` with ``start <= offset < stop``, in order; ``stop``
-    None reads to the partition's end as of now (its fetch high watermark)."""
-    if stop is not None and start >= stop:
-        return
-    async with consuming(bootstrap) as client:
-        tp = TopicPartition(topic, partition)
-        async for raw in _drain(client, {tp: (start, stop)}, timeout):
-            yield _record(raw)
+class LogRecord(Protocol):
+    """A record as a read hands it over: an aiokafka ``ConsumerRecord``, or a :class:`Record`."""
+
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
 
 
 async def read_topic(bootstrap: str, topic: str, *, timeout: float = 60.0) -> AsyncIterator[Record]:
     """Every record of ``topic`` to its current end (each partition's fetch high watermark),
     every partition read at once: each partition's records in order, the partitions'
     interleaved as they arrive. :class:`TopicMissing` when the topic does not exist."""
+    async for partition, records in read_topic_batches(bootstrap, topic, timeout=timeout):
+        for raw in records:
+            yield Record(topic, partition, raw.offset, raw.key, raw.value)
+
+
+async def read_topic_batches(
+    bootstrap: str, topic: str, *, timeout: float = 60.0
+) -> AsyncIterator[tuple[int, Sequence[LogRecord]]]:
+    """:func:`read_topic` a fetched batch at a time: a partition and its next records, in
+    order. A replay reads a season this way (a record at a time, the two generators' steps
+    and a :class:`Record` each cost a tenth of its time)."""
     async with consuming(bootstrap) as client:
         partitions = await partitions_of(client, bootstrap, topic)
         ranges: dict[TopicPartition, tuple[Start, int | None]] = {
             TopicPartition(topic, partition): (None, None) for partition in partitions
         }
-        async for raw in _drain(client, ranges, timeout):
-            yield _record(raw)
+        async for tp, records in _drain(client, ranges, timeout):
+            yield tp.partition, records
 
 
 async def _drain(
     client: Any, ranges: dict[TopicPartition, tuple[Start, int | None]], timeout: float
-) -> AsyncIterator[Any]:
+) -> AsyncIterator[tuple[TopicPartition, Sequence[Any]]]:
     """The records of each partition of ``ranges`` from its start to its stop, or when the
-    stop is None to its high watermark as the first fetch response for it told; each
-    partition's in order, the partitions' interleaved as they arrive. One fetch request
-    carries them all (read one after another, each partition cost its own round trips).
-    :class:`TimedOut` after ``timeout`` s without a record or a first response."""
+    stop is None to its high watermark as the first fetch response for it told, a fetched
+    batch at a time: each partition's in order, the partitions' interleaved as they arrive.
+    One fetch request carries them all (read one after another, each partition cost its own
+    round trips). :class:`TimedOut` after ``timeout`` s without a record or a first response."""
     client.assign(list(ranges))
     for tp, (start, _) in ranges.items():
         if start is None:
@@ -183,12 +183,16 @@ async def _drain(
             if tp not in ends and (high := client.highwater(tp)) is not None:
                 ends[tp] = high
             end = ends.get(tp)
-            for record in batches.get(tp, ()):
-                if end is not None and record.offset >= end:
-                    break
-                positions[tp] = record.offset + 1
-                deadline = loop.time() + timeout
-                yield record
+            records = batches.get(tp)
+            if not records:
+                continue
+            if end is not None and records[-1].offset >= end:
+                records = [record for record in records if record.offset < end]
+                if not records:
+                    continue
+            positions[tp] = records[-1].offset + 1
+            deadline = loop.time() + timeout
+            yield tp, records
         done = [tp for tp in reading if tp in ends and positions[tp] >= ends[tp]]
         if done:
             client.pause(*done)  # no more fetches for them
@@ -204,7 +208,10 @@ async def read_key(
         partitions = await partitions_of(client, bootstrap, topic)
         tp = TopicPartition(topic, DefaultPartitioner()(key, partitions, partitions))
         return [
-            _record(raw) async for raw in _drain(client, {tp: (0, None)}, timeout) if raw.key == key
+            Record(topic, tp.partition, raw.offset, raw.key, raw.value)
+            async for _, records in _drain(client, {tp: (0, None)}, timeout)
+            for raw in records
+            if raw.key == key
         ]
 
 
