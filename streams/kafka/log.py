@@ -164,10 +164,12 @@ async def _drain(
     round trips). :class:`TimedOut` after ``timeout`` s without a record or a first response."""
     client.assign(list(ranges))
     for tp, (start, _) in ranges.items():
-        if start is None:
-            await client.seek_to_beginning(tp)
-        else:
+        if start is not None:
             client.seek(tp, start)
+    # One call for them all: a call a partition waited for a round trip each (a replay of 8
+    # partitions spent 27-35 ms in them), where together they are looked up with the fetch.
+    if beginnings := [tp for tp, (start, _) in ranges.items() if start is None]:
+        await client.seek_to_beginning(*beginnings)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     ends = {tp: stop for tp, (_, stop) in ranges.items() if stop is not None}
