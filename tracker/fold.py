@@ -69,12 +69,15 @@ class Folding:
     folding goes on as if it never came. :func:`evolve` is one ``add`` and its state; a
     replay, a restore or :func:`fold` add many and ask for the state once."""
 
-    __slots__ = ("_legs", "_state", "_tie", "_version")
+    __slots__ = ("_legs", "_standing", "_state", "_tie", "_version")
 
     def __init__(self, tie: TieState) -> None:
-        # The tie's own fields (teams, rules, standing) as of the last change to them; its
-        # legs, completeness and version are this folding's.
+        # The tie's own fields (teams, rules) as of the last change to them; its standing
+        # (status, aggregate, who goes through...) since the last event that changed it, put
+        # into the state when it is built (a copy of the tie at every goal was a twentieth of
+        # a fold); its legs, completeness and version are this folding's.
         self._tie = tie
+        self._standing: TieChanges = {}
         self._legs: list[_FoldingLeg] = list(tie.legs)
         self._version = tie.version
         self._state: TieState | None = tie
@@ -92,6 +95,7 @@ class Folding:
                     frozen.append(leg)
             legs = tuple(frozen)
             changes: TieChanges = {
+                **self._standing,
                 "complete": False not in [leg.complete for leg in legs],  # not all(genexpr): 1-2
                 "legs": legs,
                 "version": self._version,
@@ -201,20 +205,18 @@ class Folding:
         if now.status is _FINISHED and rules.is_knockout and now.winner is None:
             detail = f"tie {self._tie.tie_id!r} cannot end level under rules {rules.name!r}"
             raise InvalidPeriodTransition.for_event(event, "type", detail)
-        self._tie = changed(
-            self._tie,
-            {
-                "teams": teams,
-                "rules": rules,
-                "status": now.status,
-                "aggregate": now.aggregate,
-                "away_goals": now.away_goals,
-                "advancing": now.advancing,
-                "reason": now.reason,
-                "goals_needed": now.goals_needed,
-                "winner": now.winner,
-            },
-        )
+        tie = self._tie
+        if teams != tie.teams or rules is not tie.rules:  # the first leg's scheduling
+            self._tie = changed(tie, {"teams": teams, "rules": rules})
+        self._standing = {
+            "status": now.status,
+            "aggregate": now.aggregate,
+            "away_goals": now.away_goals,
+            "advancing": now.advancing,
+            "reason": now.reason,
+            "goals_needed": now.goals_needed,
+            "winner": now.winner,
+        }
 
 
 class _OneEvent(Folding):
