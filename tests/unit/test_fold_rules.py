@@ -363,3 +363,10 @@ def test_the_public_json_leaves_out_the_raw_timeline_but_nothing_a_fan_sees(seed
     assert all(leg.timeline == () for leg in public.legs)
     assert public.to_json() == tie.to_json()
     assert public.legs[1].goals == tie.legs[1].goals
+
+
+def test_every_kind_of_event_has_an_effect_on_its_match():
+    from tracker.effects import _EFFECTS
+    from tracker.events import EVENT_TYPES
+
+    assert set(_EFFECTS) == set(EVENT_TYPES)
