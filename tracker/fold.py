@@ -27,7 +27,7 @@ from tracker.events import (
     cancelled_event_id,
 )
 from tracker.rules import TieRules
-from tracker.standing import standing, unearned_tie_break
+from tracker.standing import Standing, standing, unearned_tie_break
 from tracker.state import MatchState, Refusal, SeqGap, Status, TieState
 from tracker.working import WorkingMatch
 
@@ -69,15 +69,17 @@ class Folding:
     folding goes on as if it never came. :func:`evolve` is one ``add`` and its state; a
     replay, a restore or :func:`fold` add many and ask for the state once."""
 
-    __slots__ = ("_legs", "_standing", "_state", "_tie", "_version")
+    __slots__ = ("_legs", "_stale", "_standing", "_state", "_tie", "_version")
 
     def __init__(self, tie: TieState) -> None:
         # The tie's own fields (teams, rules) as of the last change to them; its standing
         # (status, aggregate, who goes through...) since the last event that changed it, put
         # into the state when it is built (a copy of the tie at every goal was a twentieth of
-        # a fold); its legs, completeness and version are this folding's.
+        # a fold), or, when ``_stale``, worked out then from the legs; its legs, completeness
+        # and version are this folding's.
         self._tie = tie
         self._standing: TieChanges = {}
+        self._stale = False
         self._legs: list[_FoldingLeg] = list(tie.legs)
         self._version = tie.version
         self._state: TieState | None = tie
@@ -87,6 +89,10 @@ class Folding:
         """The tie after every event added: immutable, and built once per run of adds."""
         state = self._state
         if state is None:
+            if self._stale:
+                rules = self._tie.rules
+                assert rules is not None  # a tie with a leg has rules
+                self._keep_standing(standing(rules, self._tie.teams, self._legs))
             frozen: list[MatchState] = []
             for leg in self._legs:  # a loop, not a call a leg: one or two legs, once an event
                 if isinstance(leg, WorkingMatch):
@@ -150,7 +156,7 @@ class Folding:
             leg.hold(event)
         else:
             if changes_standing:
-                self._stand(index, taking, event)
+                self._stand(index, taking, event, may_end_tie=taking.status is _FINISHED)
                 legs[index] = leg = taking
             leg.take(event)
         leg.last_seq = seq
@@ -182,32 +188,54 @@ class Folding:
         self._stand_legs(legs, event, event.tie_rules)
         self._legs = legs
 
-    def _stand(self, index: int, leg: WorkingMatch, event: MatchEvent) -> None:
+    def _stand(
+        self, index: int, leg: WorkingMatch, event: MatchEvent, *, may_end_tie: bool = True
+    ) -> None:
         """The tie's standing with ``leg`` in place of leg ``index``; raises if it refuses."""
         legs = list(self._legs)
         legs[index] = leg
         rules = self._tie.rules
         assert rules is not None  # a tie with a leg has rules
-        self._stand_legs(legs, event, rules)
+        self._stand_legs(legs, event, rules, may_end_tie=may_end_tie)
 
-    def _stand_legs(self, legs: list[_FoldingLeg], event: MatchEvent, rules: TieRules) -> None:
+    def _stand_legs(
+        self,
+        legs: list[_FoldingLeg],
+        event: MatchEvent,
+        rules: TieRules,
+        *,
+        may_end_tie: bool = True,
+    ) -> None:
         """The tie's own fields from ``legs``, or the error of an event that leaves the tie
-        where it cannot be (a tie-break it did not need, a knockout tie ended level)."""
+        where it cannot be (a tie-break it did not need, a knockout tie ended level).
+
+        Only an event that leaves its leg finished (or one folded again with its match, which
+        may do anything) can end a tie level: every leg has finished then. After any other,
+        the standing is worked out when the state is built, once for a run of events (a
+        replay folds a whole match on), from the same legs; :func:`evolve`, which builds
+        the state right after its one event, works it out at once."""
         first = legs[0]
         teams = (first.home, first.away) if first.leg == 1 else (first.away, first.home)
-        now = standing(rules, teams, legs)
         unearned = unearned_tie_break(rules, teams, legs) if rules.is_knockout else None
         if unearned is not None:
             field = "period" if isinstance(event, PeriodStarted) else "type"
             raise InvalidPeriodTransition.for_event(
                 event, field, f"{unearned}: the tie was not level"
             )
-        if now.status is _FINISHED and rules.is_knockout and now.winner is None:
+        keep_for_later = self._keeps_going and not may_end_tie
+        now = None if keep_for_later else standing(rules, teams, legs)
+        if now is not None and now.status is _FINISHED and rules.is_knockout and now.winner is None:
             detail = f"tie {self._tie.tie_id!r} cannot end level under rules {rules.name!r}"
             raise InvalidPeriodTransition.for_event(event, "type", detail)
         tie = self._tie
         if teams != tie.teams or rules is not tie.rules:  # the first leg's scheduling
             self._tie = changed(tie, {"teams": teams, "rules": rules})
+        if now is None:
+            self._stale = True
+        else:
+            self._keep_standing(now)
+
+    def _keep_standing(self, now: Standing) -> None:
         self._standing = {
             "status": now.status,
             "aggregate": now.aggregate,
@@ -217,6 +245,7 @@ class Folding:
             "goals_needed": now.goals_needed,
             "winner": now.winner,
         }
+        self._stale = False
 
 
 class _OneEvent(Folding):

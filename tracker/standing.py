@@ -166,7 +166,10 @@ def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> Stan
 def unearned_tie_break(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> str | None:
     """Why the deciding leg's extra time or shootout should never have been played (the tie
     was decided before it, on aggregate or on away goals), or None."""
-    decider = next((leg for leg in legs if leg.leg == rules.legs), None)
+    decider = None
+    for leg in legs:  # a loop, not next(generator): asked at every goal of a knockout tie
+        if leg.leg == rules.legs:
+            decider = leg
     if decider is None or decider.period is None:
         return None
     in_shootout = decider.shootout is not None
