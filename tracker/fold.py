@@ -185,7 +185,7 @@ class Folding:
         _check_id_is_new(self._legs, event)
         _check_schedule(tie, self._legs, event)
         legs = sorted((*self._legs, WorkingMatch.scheduled(event)), key=_leg_number)
-        self._stand_legs(legs, event, event.tie_rules)
+        self._stand_legs(legs, event, event.tie_rules, may_end_tie=False)  # a leg to play
         self._legs = legs
 
     def _stand(
