@@ -74,6 +74,11 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
     warning: asyncio.Future[None] | None = None
 
     is_started = False  # some topics were positioned, or found missing, at the start
+    caught_up = False  # every update there was at the start has been read
+
+    def backlog_read() -> None:
+        nonlocal caught_up
+        caught_up = True
 
     def waiting(missing: list[str]) -> None:
         nonlocal is_started
@@ -107,6 +112,7 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
         from_beginning=args.from_beginning,
         on_waiting=waiting,
         on_ready=ready,
+        on_caught_up=backlog_read,
     )
 
     def _is_over(tie: TieState) -> bool:
@@ -127,10 +133,15 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
             if not live_view and not args.json:
                 print(f"  * {told.text}", flush=True)
 
+    def has_counted() -> bool:
+        return args.count is not None and counts.updates >= args.count
+
     def is_done() -> bool:
-        if args.count is not None and counts.updates >= args.count:
+        if has_counted():
             return True
-        if not getattr(args, "until_finished", False) or not shown:
+        # A backlog may hold a tie's finished state and then a correction of it: finished
+        # counts only once everything there was at the start has been read.
+        if not getattr(args, "until_finished", False) or not shown or not caught_up:
             return False
         followed = [shown.get(args.tie)] if args.tie else shown.values()
         return all(tie is not None and _is_over(tie) for tie in followed)
@@ -139,8 +150,8 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
     try:
         async for burst in bursts:
             for told in narration.burst([(u.topic == names.moments, u.value) for u in burst]):
-                if isinstance(told, TieState) and is_done():
-                    break  # past the end: neither this update nor its moments
+                if isinstance(told, TieState) and has_counted():
+                    break  # past the count: neither this update nor its moments
                 tell(told)
             if view is not None:
                 view.update(scoreboard(narration.ties, [m.text for m in narration.moments]))

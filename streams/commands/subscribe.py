@@ -51,8 +51,8 @@ def build_parser(prog: str = "tracker subscribe") -> argparse.ArgumentParser:
         "--until-finished",
         action="store_true",
         help="stop once the tie (--tie), or every tie seen, is finished with no seq gap open "
-        "(and its last moments told); under a backlog the worker may coalesce updates, so "
-        "this is how to wait for the end",
+        "(and its last moments told), and everything there was at the start has been read; "
+        "under a backlog the worker may coalesce updates, so this is how to wait for the end",
     )
     parser.add_argument("--timeout", type=positive_number, metavar="S", help="stop after S seconds")
     parser.add_argument(

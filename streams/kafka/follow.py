@@ -31,6 +31,7 @@ async def follow(
     from_beginning: bool,
     on_waiting: Callable[[list[str]], None] | None = None,
     on_ready: Callable[[list[str]], None] | None = None,
+    on_caught_up: Callable[[], None] | None = None,
     recheck_every: float = 0.5,
 ) -> AsyncGenerator[Update, None]:
     """Every message of ``topics`` from the start, or from now on; runs until cancelled.
@@ -38,12 +39,16 @@ async def follow(
     A topic that does not exist yet is waited for (``on_waiting(missing)`` says so once) and
     read from its beginning when it appears, so a subscriber started before the worker misses
     nothing. ``on_ready(topics)`` names the topics each time some are positioned (all of those
-    that exist at the start, then each that appears later)."""
+    that exist at the start, then each that appears later). ``on_caught_up()`` is called once,
+    when every message there was at the start has been yielded (at once when following from
+    now on): the first updates of a backlog may be stale, and a subscriber waiting for a
+    state must not take an old one for it."""
     async with consuming(bootstrap) as consumer:
         loop = asyncio.get_running_loop()
         positions: dict[TopicPartition, int] = {}
         assigned: list[TopicPartition] = []
         is_first, next_check = True, 0.0
+        backlog: dict[TopicPartition, int] | None = None  # the start's ends, until read
         while True:
             missing = [t for t in topics if t not in {tp.topic for tp in assigned}]
             if missing and loop.time() >= next_check:
@@ -53,9 +58,11 @@ async def follow(
                     consumer.assign(assigned + found)
                     for tp in assigned:  # re-assigning forgets positions: restore them
                         consumer.seek(tp, positions[tp])
+                    if is_first:
+                        backlog = await high_watermarks(consumer, found)
                     if is_first and not from_beginning:
-                        ends = await high_watermarks(consumer, found)
-                    else:  # appeared since we started: all of it is new
+                        ends = dict(backlog or {})
+                    else:  # from the start, or appeared since we started: all of it is new
                         ends = {tp: 0 for tp in found}
                     for tp, offset in ends.items():
                         consumer.seek(tp, offset)
@@ -67,7 +74,13 @@ async def follow(
                         on_ready([t for t in topics if t in appeared])
                 if missing and is_first and on_waiting is not None:
                     on_waiting(missing)
+                if is_first and backlog is None:
+                    backlog = {}  # nothing there at the start
                 is_first = False
+            if backlog is not None and all(positions[tp] >= end for tp, end in backlog.items()):
+                backlog = None
+                if on_caught_up is not None:
+                    on_caught_up()
             if not assigned:
                 await asyncio.sleep(recheck_every)
                 continue

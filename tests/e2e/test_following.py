@@ -3,16 +3,23 @@ misses nothing, and tells the tie leg by leg with its moments."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 
 import pytest
 
-from streams.config import Settings
+from streams.codecs import encode_tie
+from streams.config import Settings, bootstrap_of
+from streams.kafka.admin import create_topics
+from streams.kafka.clients import producing
 from streams.local.broker import EmbeddedBroker
 from streams.local.worker import WorkerProcess
+from streams.topics import TopicNames
 from tests.e2e.conftest import ROOT, run_script
+from tests.seed import seed_as
+from tracker import TieState, fold, new_tie
 
 pytestmark = pytest.mark.broker
 
@@ -58,3 +65,55 @@ def test_a_subscriber_started_before_the_worker_tells_both_legs_in_order_with_th
     told_before = [line for line in lines[:redondo] if not line.startswith("  * ")]
     assert int(told_before[-1].split()[0][1:]) >= 14  # never told before the state it is in
     assert lines[-1] == "  * Inter Miami go through, 3-2 on aggregate"
+
+
+def _backlog(broker_url: str, states: list[TieState]) -> None:
+    """``states`` written straight into `tie-scores`, one partition, in this order."""
+
+    async def write() -> None:
+        bootstrap = bootstrap_of(broker_url)
+        topics = TopicNames("")
+        await create_topics(bootstrap, {topics.tie_scores: (1, True)})
+        async with producing(bootstrap) as producer:
+            for state in states:
+                await producer.send_and_wait(
+                    topics.tie_scores, encode_tie(state), key=state.tie_id.encode()
+                )
+
+    asyncio.run(write())
+
+
+def _until_finished(broker_url: str, *flags: str):
+    env = {**os.environ, "KAFKA_BROKER": broker_url}
+    return run_script(
+        "subscribe.py", "--from-beginning", "--until-finished", "--timeout", "8", *flags, env=env
+    )
+
+
+def test_until_finished_reads_the_whole_backlog_before_calling_every_tie_finished(
+    tmp_path, seed_events
+):
+    copy = seed_as(seed_events, "copy-of-the-seed-tie")
+    finished = fold(seed_events, new_tie(seed_events[0].tie_id))
+    still_playing = fold(copy[:15], new_tie("copy-of-the-seed-tie"))
+    with EmbeddedBroker(log_path=tmp_path / "tansu.log") as broker:
+        _backlog(broker.url, [finished, still_playing])
+        every_tie = _until_finished(broker.url)
+    # The seed tie is over, its copy is not: every tie seen is not finished, so no stop.
+    assert every_tie.returncode == 1, every_tie.stderr
+    assert "not finished in 8s" in every_tie.stderr
+    assert len(every_tie.stdout.splitlines()) == 2, every_tie.stdout  # one line a tie
+
+
+def test_until_finished_for_a_tie_ends_on_its_latest_state_not_a_finished_one_corrected_since(
+    tmp_path, seed_events
+):
+    tie_id = seed_events[0].tie_id
+    finished = fold(seed_events, new_tie(tie_id))
+    corrected = finished.model_copy(update={"version": finished.version + 1, "complete": False})
+    with EmbeddedBroker(log_path=tmp_path / "tansu.log") as broker:
+        _backlog(broker.url, [finished, corrected])
+        one_tie = _until_finished(broker.url, "--tie", tie_id)
+    # Its last state has a seq gap open again: not finished yet, whatever came before.
+    assert one_tie.returncode == 1, one_tie.stderr
+    assert f"v{finished.version + 1} " in one_tie.stdout
