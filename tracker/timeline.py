@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from tracker.errors import TrackerError
-from tracker.events import MatchEvent, MatchScheduled, clock_text
+from tracker.events import MatchEvent, MatchScheduled, Period, clock_text
 
 _CUT = re.compile(r"^(?:(?P<leg>[12]):)?(?P<minute>\d{1,3})(?:\+(?P<added>\d{1,2}))?'?$")
 
@@ -68,24 +68,47 @@ class Cut:
         return f"leg {self.leg}, {self.clock}" if self.leg is not None else self.clock
 
     def is_after(self, event: MatchEvent) -> bool:
-        """True when ``event`` happened after this moment (unknown minutes never are)."""
-        if event.minute is None:
+        """True when ``event`` happened after this moment (unknown minutes never are). A
+        period's first minute comes after the added time of the one before: the second
+        half's kick-off at 45' is after 45+2'."""
+        minute = event.minute
+        if minute is None:
             return False
-        return (event.minute, event.added_minute or 0) > (self.minute, self.added_minute)
+        added = event.added_minute or 0
+        if added == 0 and event.period is not None and _PERIOD_STARTS.get(event.period) == minute:
+            added = MAX_ADDED_MINUTE + 1
+        return (minute, added) > (self.minute, self.added_minute)
+
+
+#: The clock at the start of each period after the first, where the added time of the one
+#: before it ends.
+_PERIOD_STARTS = {
+    Period.SECOND_HALF: 45,
+    Period.EXTRA_TIME_FIRST_HALF: 90,
+    Period.EXTRA_TIME_SECOND_HALF: 105,
+    Period.PENALTY_SHOOTOUT: 120,
+}
 
 
 def events_until(events: Iterable[MatchEvent], cut: Cut) -> Iterator[MatchEvent]:
-    """The events up to ``cut``, in order. Legs before the cut's leg count complete, legs after
-    it not at all; within the cut's leg, events stop at the first one after the moment."""
+    """The events up to ``cut``. Legs before the cut's leg count complete, legs after it not
+    at all; the cut's leg is taken in its own order (``seq``, not the order events arrived
+    in: a goal sent late is at its place) and stops at the first event after the moment."""
     events = list(events)
     legs = {e.match_id: e.leg for e in events if isinstance(e, MatchScheduled)}
     leg_at = cut.leg if cut.leg is not None else max(legs.values(), default=1)
+    cut_legs = sorted(
+        (e for e in events if legs.get(e.match_id, leg_at) == leg_at), key=lambda e: e.seq
+    )  # stable: events sent again with one seq stay in the order they came
     stopped: set[str] = set()
-    for event in events:
-        leg = legs.get(event.match_id, leg_at)
-        if leg > leg_at or event.match_id in stopped:
+    kept: set[int] = set()
+    for event in cut_legs:
+        if event.match_id in stopped:
             continue
-        if leg == leg_at and cut.is_after(event):
+        if cut.is_after(event):
             stopped.add(event.match_id)
             continue
-        yield event
+        kept.add(id(event))
+    for event in events:
+        if legs.get(event.match_id, leg_at) < leg_at or id(event) in kept:
+            yield event
