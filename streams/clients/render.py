@@ -90,7 +90,10 @@ def summary(tie: TieState, at: Cut | None = None) -> str:
     if tie.winner:
         out.append(f"Winner: {tie.winner}")
     if gap_text(tie):
-        out.append(f"{gap_text(tie)} (the score may lack events not received yet)")
+        out.append(
+            f"{gap_text(tie)} (the score may lack events not received yet, or refused: "
+            "scripts/dead_letters.py lists what the worker refused)"
+        )
     return "\n".join(out)
 
 
