@@ -8,6 +8,7 @@ any of these: anything else is a bug, and shows its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -116,7 +117,22 @@ class RepeatedLines(logging.Filter):
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    """SIGTERM or SIGHUP: stop as on Ctrl-C, through whatever handles Ctrl-C now. Inside
+    ``asyncio.run`` that cancels the command's task and lets it end its clients; raised
+    anywhere in the event loop, KeyboardInterrupt broke generators the loop was closing
+    ("aclose(): asynchronous generator is already running", 2 of 8 SIGTERMs to a replay)."""
+    if signum == signal.SIGHUP:  # the terminal is gone: what is written to it fails (EIO)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                if os.isatty(stream.fileno()):
+                    os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
 
 
 def run_script(

@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import struct
 import tempfile
@@ -196,6 +197,14 @@ class EmbeddedBroker(ChildProcess):
 
 @atexit.register
 def _stop_all() -> None:
+    """The brokers still running at exit, stopped; a Ctrl-C or SIGTERM meanwhile (a user
+    pressing Ctrl-C again while a demo stops) no longer cuts it short with a traceback and
+    the broker left to the end of its own wait."""
+    if not _running:
+        return
+    with contextlib.suppress(ValueError):  # signals are set from the main thread only
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
     for broker in list(_running):
         with contextlib.suppress(Exception):
             broker.stop()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -117,3 +119,20 @@ def test_until_finished_for_a_tie_ends_on_its_latest_state_not_a_finished_one_co
     # Its last state has a seq gap open again: not finished yet, whatever came before.
     assert one_tie.returncode == 1, one_tie.stderr
     assert f"v{finished.version + 1} " in one_tie.stdout
+
+
+def test_a_subscriber_stopped_by_sigterm_or_its_terminal_closing_says_so_in_one_line(broker_url):
+    env = {**os.environ, "KAFKA_BROKER": broker_url}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        follower = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts/subscribe.py"), "--moments"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        )  # fmt: skip
+        assert follower.stderr is not None
+        started = follower.stderr.readline()
+        assert started.startswith("subscribe: "), started
+        time.sleep(1.0)  # following: its consumer's generators are open
+        follower.send_signal(signum)
+        _, err = follower.communicate(timeout=30)
+        assert follower.returncode == 130, err
+        assert err.splitlines() == ["subscribe: interrupted; 0 update(s) and 0 moment(s) shown"]
