@@ -21,6 +21,7 @@ from streams.kafka.follow import Update, follow
 from streams.kafka.log import commit_end, read_key, read_topic_batches
 from streams.local.worker import WorkerProcess
 from streams.topics import REPLAY_PREFIX, TopicNames
+from streams.worker.tables import mark_folded_through
 from tracker import Folding, InvalidEvent, MatchEvent, RuleViolation, TieState, new_tie
 from tracker.timeline import Cut, events_until
 
@@ -166,14 +167,19 @@ async def restream(
 ) -> TieState | None:
     """Re-stream a tie's events into the `replay.` namespace, paced at ``speed``, through a
     worker of a fresh group (so live state is untouched); returns the replayed final state.
-    ``progress`` records what was sent and acknowledged, for a line after an interruption."""
+    The worker starts at the end of `replay.match-events`: its table is marked folded through
+    there before it starts, since a worker folds from its marks (from the start of the log
+    without them), whatever its group committed; otherwise it re-folded the earlier replays
+    and took this one's events for duplicates. ``progress`` records what was sent and
+    acknowledged, for a line after an interruption."""
     progress = progress if progress is not None else FeedProgress([])
     progress.timed = clock_order(events)
     names = TopicNames(REPLAY_PREFIX)
     bootstrap = bootstrap_of(broker)
     app_id = f"tracker-replay-{int(time.time() * 1000)}"
     await create_topics(bootstrap, names.layout(partitions))
-    await commit_end(bootstrap, app_id, names.match_events)
+    ends = await commit_end(bootstrap, app_id, names.match_events)
+    await mark_folded_through(bootstrap, app_id, ends)
     settings = Settings.from_env().replace(
         broker=broker,
         app_id=app_id,

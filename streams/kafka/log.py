@@ -217,10 +217,14 @@ async def read_key(
         ]
 
 
-async def commit_end(bootstrap: str, group: str, topic: str) -> None:
+async def commit_end(bootstrap: str, group: str, topic: str) -> dict[int, int]:
     """Commit the current end (fetch high watermark) of ``topic`` for consumer ``group``,
-    so a worker of that group reads only what is sent from now on."""
+    so the group's consumer is fetched only what is sent from now on; returns each
+    partition's end. A worker's processor starts from its table's marks, not from this
+    commit: a fresh worker is told the ends with `streams.worker.tables.mark_folded_through`."""
     async with consuming(bootstrap, group_id=group) as client:
         tps = [TopicPartition(topic, p) for p in await partitions_of(client, bootstrap, topic)]
         client.assign(tps)
-        await client.commit(await high_watermarks(client, tps))
+        ends = await high_watermarks(client, tps)
+        await client.commit(ends)
+    return {tp.partition: end for tp, end in ends.items()}

@@ -3,7 +3,7 @@ changelog topic."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import faust
@@ -20,6 +20,8 @@ from streams.codecs import (
     is_newer,
     mark_key,
 )
+from streams.kafka.admin import create_topics
+from streams.kafka.clients import producing
 from streams.worker.history import Unrestorable, history_writes, in_memory, rebuild, unpacked
 
 TIE_TABLE = "ties"
@@ -173,6 +175,29 @@ class TieStore:
 
 def changelog_topic_name(app_id: str) -> str:
     return f"{app_id}-{TIE_TABLE}-changelog"
+
+
+async def mark_folded_through(bootstrap: str, app_id: str, ends: Mapping[int, int]) -> None:
+    """Start a worker of ``app_id`` that has not run yet at ``ends`` (`match-events`
+    partition -> offset): its changelog gets each partition's mark, as if everything before
+    had been folded, so its catch-up reads from there, not from the start of the log (a
+    replay worker must not fold what earlier replays left in the replay topics). One record
+    per changelog partition, so Tansu's end offsets, which the restore reads up to, are
+    right (DESIGN.md)."""
+    topic = changelog_topic_name(app_id)
+    await create_topics(bootstrap, {topic: (len(ends), True)})
+    async with producing(bootstrap) as producer:
+        sent = [
+            await producer.send(
+                topic,
+                key=mark_key(partition).encode(),
+                value=encode_table_value(PartitionMark(partition=partition, offset=offset)),
+                partition=partition,
+            )
+            for partition, offset in ends.items()
+        ]
+        for delivery in sent:
+            await delivery
 
 
 def tie_table(app: faust.App, partitions: int) -> TieTable:

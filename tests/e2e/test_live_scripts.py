@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -130,6 +131,48 @@ def test_replay_all_re_folds_every_tie_in_the_log_the_seed_tie_as_offline(fed, s
     cut = run_script("replay.py", "--all", "--at", "61", env=fed)
     assert cut.returncode == 2
     assert "--at cuts one tie's clock: use it with --tie or --file" in cut.stderr
+
+
+def replay_json(env, speed: str) -> subprocess.CompletedProcess[str]:
+    replayed = run_script(
+        "replay.py", "--tie", SEED_TIE, "--speed", speed, "--json", env=env, timeout=180
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    assert f"streaming 22 events at speed {speed}" in replayed.stderr
+    final = json.loads(replayed.stdout)
+    assert (final["winner"], final["version"]) == ("Inter Miami", 22)
+    return replayed
+
+
+def test_a_tie_replayed_twice_is_streamed_paced_and_published_the_second_time_too(fed):
+    replay_json(fed, "1200")
+    follower = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts/subscribe.py"), "--replay", "--json", "--tie",
+         SEED_TIE, "--until-finished", "--timeout", "150"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=fed, cwd=ROOT,
+    )  # fmt: skip
+    arrivals: list[tuple[float, dict]] = []
+
+    def read_updates() -> None:
+        assert follower.stdout is not None
+        for line in follower.stdout:
+            arrivals.append((time.monotonic(), json.loads(line)))
+
+    reader = threading.Thread(target=read_updates)
+    reader.start()
+    try:
+        assert follower.stderr is not None
+        while "following" not in (said := follower.stderr.readline()):
+            assert said, "the subscriber ended before following the replay topics"
+        replay_json(fed, "1200")  # 180 match minutes in 9 s
+    finally:
+        follower.wait(timeout=150)
+        reader.join(timeout=10)
+    assert follower.returncode == 0, follower.stderr.read()
+    versions = [state["version"] for _, state in arrivals]
+    assert versions == sorted(set(versions)) and versions[-1] == 22
+    assert len(versions) >= 10, versions  # one at a time, not the earlier run's end at once
+    assert arrivals[-1][0] - arrivals[0][0] >= 4, "the updates came all at once, not paced"
 
 
 def test_a_file_with_bad_lines_is_reported_and_its_good_lines_sent(stack, tmp_path, seed_files):
