@@ -80,12 +80,20 @@ async def subscribe(args: argparse.Namespace, counts: Counts, say: Callable[[str
         nonlocal caught_up
         caught_up = True
 
+    # The replay topics are made by a replay run, which starts its own worker.
+    maker = (
+        "no replay has created it yet (re-stream a tie: python3 scripts/replay.py --tie ID "
+        "--speed 60)"
+        if args.replay
+        else "no worker has created it yet (start one: python -m streams worker)"
+    )
+
     def waiting(missing: list[str]) -> None:
         nonlocal is_started
         is_started = True
         say(
-            f"waiting for {', '.join(missing)} on {args.broker}: no worker has created it yet "
-            "(start one: python -m streams worker); will read it from its start"
+            f"waiting for {', '.join(missing)} on {args.broker}: {maker}; will read it from "
+            "its start"
         )
 
     def ready(positioned: list[str]) -> None:

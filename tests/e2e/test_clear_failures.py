@@ -303,6 +303,19 @@ def test_ctrl_c_in_a_waiting_subscriber_says_what_it_showed():
     assert_quiet(err)
 
 
+@pytest.mark.broker
+def test_a_subscriber_waiting_for_the_replay_topics_is_told_to_replay_a_tie():
+    with EmbeddedBroker() as broker:
+        env = {**os.environ, "KAFKA_BROKER": broker.url}
+        done = run_script("subscribe.py", "--replay", "--timeout", "3", env=env)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"subscribe: waiting for replay.tie-scores on {broker.url}: no replay has created it "
+        "yet (re-stream a tie: python3 scripts/replay.py --tie ID --speed 60)"
+    ) in done.stderr, done.stderr
+    assert "python -m streams worker" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "why"),
     [
