@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import struct
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -30,12 +31,37 @@ def addresses(url: str) -> list[tuple[str, int]]:
     return found
 
 
-async def why_unreachable(url: str, timeout: float = 2.0) -> str | None:
-    """None when some bootstrap address accepts a TCP connection; otherwise why none did."""
+#: An ApiVersions request (key 18, version 0), correlation id 1, client id "probe": every
+#: Kafka broker answers it, before any other request.
+_API_VERSIONS = struct.pack(">ihhih5s", 2 + 2 + 4 + 2 + 5, 18, 0, 1, 5, b"probe")
+
+
+async def _kafka_answer(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float
+) -> str | None:
+    """None when the other end answers an ApiVersions request as a Kafka broker does;
+    otherwise what it did instead."""
+    writer.write(_API_VERSIONS)
+    try:
+        head = await asyncio.wait_for(reader.readexactly(8), timeout)
+    except TimeoutError:
+        return f"did not answer a Kafka request in {timeout:g}s"
+    except (asyncio.IncompleteReadError, OSError):
+        return "closed the connection at a Kafka request"
+    size, correlation = struct.unpack(">ii", head)
+    if correlation != 1 or not 0 < size < 1024 * 1024:
+        return f"answered a Kafka request with {head!r}..., not as a Kafka broker does"
+    return None
+
+
+async def why_unreachable(url: str, timeout: float = 2.0, *, as_kafka: bool = False) -> str | None:
+    """None when some bootstrap address accepts a TCP connection (and, ``as_kafka``,
+    answers a Kafka request); otherwise why none did. A server of another kind there (a web
+    server on the port) made the Kafka client try for its whole request timeout, 40 s."""
     reasons = []
     for host, port in addresses(url):
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         except ConnectionRefusedError:
             reasons.append("connection refused")
         except TimeoutError:
@@ -45,17 +71,22 @@ async def why_unreachable(url: str, timeout: float = 2.0) -> str | None:
         except OSError as error:
             reasons.append(error.strerror or type(error).__name__)
         else:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-            return None
+            try:
+                wrong = await _kafka_answer(reader, writer, timeout) if as_kafka else None
+            finally:
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+            if wrong is None:
+                return None
+            reasons.append(f"something listens at {host}:{port} but {wrong}")
     return "; ".join(dict.fromkeys(reasons))
 
 
 async def require_broker(url: str, *, pointer: str = "--broker / KAFKA_BROKER") -> None:
     """Raise :class:`BrokerUnavailable` unless the broker at ``url`` accepts connections
     (``pointer``: how the command is told where a broker is, for the message)."""
-    why = await why_unreachable(url)
+    why = await why_unreachable(url, as_kafka=True)
     if why is not None:
         raise BrokerUnavailable(url, why, pointer=pointer)
 

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,29 @@ def test_with_no_broker_a_script_says_so_in_one_line_naming_it_and_how_to_start_
         assert "python -m streams.broker" in line
         assert "python3 scripts/demo.py" in line
         assert_quiet(done.stderr)
+
+
+def test_a_web_server_where_the_broker_should_be_is_named_in_seconds_not_after_40(tmp_path):
+    (tmp_path / "index.html").write_text("not a broker")
+    port = free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"kafka://127.0.0.1:{port}"
+        for _ in range(50):  # until it listens
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        done = run_script("ties.py", "--broker", url, timeout=20)  # the client's own wait: 40 s
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert f"no Kafka broker answers at {url} (something listens at 127.0.0.1:{port} but" in line
 
 
 @pytest.mark.parametrize("script", ["produce.py", "subscribe.py", "ties.py", "dead_letters.py"])
