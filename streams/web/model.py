@@ -183,9 +183,21 @@ class ReadModel:
     def __len__(self) -> int:
         return len(self._ties)
 
+    def is_resumable(self, tie_id: str, version: int) -> bool:
+        """Whether a client that has seen ``version`` of ``tie_id`` can be sent only what it
+        missed (:meth:`missed_since`). Not when ``version`` is above the newest here (or the
+        tie is unknown and ``version`` is not 0): the client's position is from another
+        history of the tie (the demo restarted and versions began again at 1), which
+        neither a newer tie nor the moments since can mend. It needs a snapshot, which
+        replaces all it has: merged into what it holds, the new history's moments would be
+        dropped as duplicates of the old ones, and the old ones would stay."""
+        known = self._ties.get(tie_id)
+        return version <= (known.version if known is not None else 0)
+
     def missed_since(self, tie_id: str, version: int) -> list[Change]:
         """What a client that has seen ``version`` of ``tie_id`` (its ``Last-Event-ID``) lacks:
         the tie if it is newer, and the moments that may have arrived after that version.
+        Only for a ``version`` this model can resume from (:meth:`is_resumable`).
 
         Exact when this model sent that version live; otherwise (another copy of the service,
         or a restart) every moment of the tie, which the client deduplicates by moment id."""

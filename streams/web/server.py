@@ -677,10 +677,14 @@ class WebService:
         return response
 
     def _first_answer(self, request: web.Request, tie_id: str) -> bytes:
+        """What was missed since the client's version, or a ``snapshot`` (a new client, or
+        one whose version is from another history of the tie: it replaces what it has)."""
         last = request.headers.get("Last-Event-ID") or request.query.get("since")
         if last is not None and _VERSION.match(last.strip()):
-            missed = self.model.missed_since(tie_id, int(last))
-            return b"".join(sse_event(change) for change in missed)
+            version = int(last)
+            if self.model.is_resumable(tie_id, version):
+                missed = self.model.missed_since(tie_id, version)
+                return b"".join(sse_event(change) for change in missed)
         return _snapshot(self.model, tie_id)
 
     async def _healthz(self, request: web.Request) -> web.Response:

@@ -167,3 +167,20 @@ def test_a_client_resuming_from_a_version_this_model_did_not_send_live_gets_ever
     model.mark_caught_up()
     missed = model.missed_since(TIE, 2)  # version 2 was read while catching up
     assert [(c.kind, c.version) for c in missed] == [("moment", 1), ("moment", 2)]
+
+
+def test_a_client_whose_version_is_above_the_newest_is_from_another_history(seed_updates):
+    model = ReadModel()
+    feed(model, seed_updates)  # version 22
+    model.mark_caught_up()
+    assert model.is_resumable(TIE, 22)
+    assert model.is_resumable(TIE, 14)
+    assert not model.is_resumable(TIE, 23)  # a page left open across a restart of the demo
+    assert not model.is_resumable(TIE, 999)
+
+
+def test_a_client_that_saw_a_tie_this_model_never_saw_is_from_another_history():
+    model = ReadModel()
+    model.mark_caught_up()
+    assert not model.is_resumable(TIE, 22)  # restarted: nothing of the tie published yet
+    assert model.is_resumable(TIE, 0)

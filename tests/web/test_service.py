@@ -170,6 +170,43 @@ async def test_a_client_reconnecting_with_last_event_id_is_sent_only_what_it_mis
     assert any(m["text"].startswith("84' Messi (pen.)") for m in missed)
 
 
+@pytest.mark.parametrize(
+    "resume",
+    [{"headers": {"Last-Event-ID": "999"}}, {"params": {"since": "999"}}],
+    ids=["last-event-id", "since"],
+)
+async def test_a_client_resuming_from_a_version_above_the_ties_gets_a_snapshot_of_it(
+    space, web, http, seed_events, resume
+):
+    """Its version is from another history of the tie (the demo restarted and versions
+    began again at 1): the snapshot replaces what it holds, then nothing but the live."""
+    events = seed_as(seed_events, "web-other-history")
+    final = await fed_to_the_end(space, web, http, events)
+    expected = offline_moments(events)
+    await wait_for_json(
+        http,
+        f"{web.url}/api/ties/web-other-history/moments",
+        lambda status, body: len(body) == len(expected),
+    )
+    url = f"{web.url}/api/ties/web-other-history/events"
+    async with http.get(url, **resume) as response:
+        stream = server_events(response)
+        first = await next_event(stream)
+        assert (first.event, first.id) == ("snapshot", "22")
+        assert orjson.loads(first.data) == {"tie": final, "moments": expected}
+        assert (await next_event(stream)).event == "comment"  # then nothing but the heartbeat
+
+
+async def test_a_client_resuming_from_a_version_of_a_tie_not_published_yet_gets_an_empty_snapshot(
+    web, http
+):
+    headers = {"Last-Event-ID": "22"}
+    async with http.get(f"{web.url}/api/ties/web-not-yet/events", headers=headers) as response:
+        first = await next_event(server_events(response))
+    assert (first.event, first.id) == ("snapshot", None)
+    assert orjson.loads(first.data) == {"tie": None, "moments": []}
+
+
 async def test_a_live_stream_asked_for_over_http_1_0_is_the_bare_event_stream(
     space, web, seed_events
 ):
