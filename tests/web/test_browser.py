@@ -11,7 +11,8 @@ import pytest
 
 from streams.kafka.admin import create_topics
 from streams.local.web import WebProcess
-from tests.streams.harness import ROOT, feed
+from tests.builders import moments_told
+from tests.streams.harness import ROOT, Namespace, Worker, feed
 from tests.web.service import seed_as
 from tracker import event_from_dict
 
@@ -162,6 +163,54 @@ async def test_the_seed_tie_fed_live_shows_every_turn_of_the_night(
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
     assert page.errors == []
+
+
+async def test_a_page_left_open_across_a_restart_shows_the_tie_as_it_begins_again(
+    broker_url, space, worker, page, seed_events, tmp_path
+):
+    """The demo restarted on a new broker: versions of the tie begin again at 1. The page,
+    reconnecting from version 22 of the old night, shows the new one as it goes: the old
+    state does not hide it, and the old night's moments do not stay."""
+    expect.set_options(timeout=30_000)
+    events = seed_as(seed_events, "web-restart")
+    again = Namespace(broker_url)  # the restarted demo: its own topics, its own worker
+    again_worker = Worker(again, tmp_path / "again-worker").start()
+    await create_topics(space.bootstrap, space.topics.layout(space.partitions))
+    before = WebProcess(
+        space.broker, topic_prefix=space.topics.prefix, log_path=tmp_path / "before.log"
+    ).start()
+    after = WebProcess(
+        again.broker, topic_prefix=again.topics.prefix, log_path=tmp_path / "after.log"
+    )
+    try:
+        before.wait_ready()
+        await feed(space, events)
+        await page.goto(f"{before.url}/ties/web-restart")
+        await expect(by(page, "version")).to_have_text(re.compile(r"^version 22\b"))
+        await expect(by(page, "moments-count")).to_have_text(str(len(moments_told(events))))
+
+        before.stop()
+        await expect(by(page, "connection")).to_have_attribute("data-state", "stale")
+        again_worker.wait_ready()
+        await create_topics(again.bootstrap, again.topics.layout(again.partitions))
+        await feed(again, events[:11])  # leg 1, then leg 2 to Messi's equaliser, 35'
+        after.port = before.port  # where the page reconnects
+        after.start().wait_ready()
+
+        await expect(by(page, "connection")).to_have_attribute("data-state", "live")
+        await expect(by(page, "version")).to_have_text(re.compile(r"^version 11\b"))
+        leg2 = page.get_by_test_id("leg-2").get_by_test_id("leg-score")
+        await expect(leg2).to_have_text("Inter Miami 1-1 LAFC")
+        await expect(by(page, "winner")).to_be_hidden()
+        told = len(moments_told(events[:11]))
+        await expect(by(page, "moments-count")).to_have_text(str(told))
+        await expect(by(page, "moments").get_by_test_id("moment")).to_have_count(told)
+        await expect(by(page, "moments")).not_to_contain_text("84' Messi (pen.)")
+        assert page.errors == []
+    finally:
+        after.stop()
+        before.stop()
+        again_worker.stop()
 
 
 async def test_a_player_named_like_html_shows_as_text_and_runs_nothing(space, web, page):

@@ -117,7 +117,14 @@ class TiePage {
       this.retryDelay = Math.min(this.retryDelay * 2, 30000);
     });
     source.addEventListener("snapshot", (message) => {
+      // The whole tie: it replaces what the page holds. The service sends one to a page
+      // whose version is from another history of the tie (versions began again after a
+      // restart): kept, the old state would hide every version up to the old one, and the
+      // old moments would stay while the new ones were dropped as duplicates.
       const data = JSON.parse(message.data);
+      this.live = null;
+      this.moments = [];
+      this.momentKeys = new Set();
       for (const moment of data.moments) this.addMoment(moment);
       if (data.tie) this.applyTie(data.tie); else this.render();
     });
