@@ -12,6 +12,7 @@ import pytest
 from streams.kafka.admin import create_topics
 from streams.local.web import WebProcess
 from tests.builders import moments_told
+from tests.seed import SEED_TIE
 from tests.streams.harness import ROOT, Namespace, Worker, feed
 from tests.web.service import seed_as
 from tracker import event_from_dict
@@ -162,6 +163,39 @@ async def test_the_seed_tie_fed_live_shows_every_turn_of_the_night(
     await page.set_viewport_size({"width": 360, "height": 800})  # a phone
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+    assert page.errors == []
+
+
+async def test_the_seed_tie_at_full_time_names_the_round_ustaris_saves_and_each_legs_moments(
+    space, web, page, seed_events
+):
+    expect.set_options(timeout=30_000)
+    await feed(space, seed_events)
+    await page.goto(f"{web.url}/ties/{SEED_TIE}")
+    await expect(by(page, "version")).to_have_text(re.compile(r"^version 22\b"))
+
+    # The tie spans both legs: its heading names the round, each leg its own.
+    await expect(by(page, "competition")).to_have_text("CONCACAF Champions Cup 2025, quarterfinal")
+    for leg in (1, 2):
+        card = by(page, f"leg-{leg}")
+        await expect(card.get_by_role("heading", name=f"Leg {leg}")).to_be_visible()
+
+    # Ustari's two saves in the dying moments of leg 2; none were recorded in leg 1.
+    await expect(by(page, "leg-2").get_by_test_id("saves")).to_have_text("Saves: Ustari 2")
+    await expect(by(page, "leg-1").get_by_test_id("saves")).to_have_count(0)
+
+    # Each leg kicked off at 0': its moments stand under its own heading, newest leg first.
+    told = moments_told(seed_events)
+    groups = by(page, "moments").locator(":scope > li")
+    await expect(groups).to_have_count(2)
+    for position, leg in enumerate((2, 1)):
+        group = groups.nth(position)
+        await expect(group).to_have_attribute("data-testid", f"moments-leg-{leg}")
+        await expect(group.get_by_role("heading", name=f"Leg {leg}")).to_be_visible()
+        of_leg = [m.text for m in told if m.match_id == f"{SEED_TIE}-leg{leg}"]
+        await expect(group.get_by_test_id("moment")).to_have_text(of_leg[::-1])
+        await expect(group.get_by_test_id("moment").last).to_have_text("0' Kick-off")
+    await expect(by(page, "moments-count")).to_have_text(str(len(told)))
     assert page.errors == []
 
 

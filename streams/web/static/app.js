@@ -68,6 +68,28 @@ export function standing(tie) {
   }
 }
 
+// A leg's competition names its leg ("CONCACAF Champions Cup 2025, quarterfinal, second
+// leg"); the tie spans its legs, so its heading leaves that part out.
+const LEG_LABEL = /^(?:(?:first|second|1st|2nd) leg|leg \d+)$/i;
+
+function tieCompetition(tie) {
+  const named = tie.legs.map((leg) => leg.competition).find(Boolean);
+  const parts = named ? named.split(",").map((part) => part.trim()) : [];
+  const shared = parts.filter((part) => part && !LEG_LABEL.test(part)).join(", ");
+  return shared || (tie.rules ? tie.rules.name : "");
+}
+
+function hasTwoLegs(tie) {
+  return tie.legs.length > 1 || Boolean(tie.rules && tie.rules.legs > 1);
+}
+
+// "Saves: Ustari 2", each goalkeeper by surname, as the terminal summary says it.
+function savesLine(leg) {
+  const saves = Object.entries(leg.keeper_saves || {});
+  if (!saves.length) return "";
+  return `Saves: ${saves.map(([keeper, count]) => `${surname(keeper)} ${count}`).join(", ")}`;
+}
+
 function shownLeg(tie) {
   const started = tie.legs.filter((leg) => leg.status !== "scheduled");
   return started.length ? started[started.length - 1] : tie.legs[0];
@@ -202,7 +224,7 @@ class TiePage {
     const leg = shownLeg(tie);
     document.title = `${scoreLine(leg)} · Live ties`;
     $("teams").textContent = tie.teams.join(" v ");
-    $("competition").textContent = leg.competition || (tie.rules ? tie.rules.name : "");
+    $("competition").textContent = tieCompetition(tie);
     $("incomplete").hidden = !isIncomplete(tie);
     const asAt = $("as-at");
     asAt.hidden = !this.shownAt;
@@ -254,6 +276,8 @@ class TiePage {
       }
       item.append(scorers);
     }
+    const saves = savesLine(leg);
+    if (saves) item.append(el("p", saves, { class: "saves", "data-testid": "saves" }));
     if (leg.sent_off && leg.sent_off.length) {
       const cards = el("ul", null, { class: "cards" });
       for (const off of leg.sent_off) {
@@ -286,8 +310,30 @@ class TiePage {
     $("moments-count").textContent = String(this.moments.length);
     const list = $("moments");
     const shown = this.moments.slice().reverse();  // newest first
-    list.replaceChildren(...shown.map((moment) =>
-      el("li", moment.text, { "data-kind": moment.kind, "data-testid": "moment" })));
+    const item = (moment) => el("li", moment.text, { "data-kind": moment.kind, "data-testid": "moment" });
+    const tie = this.live;
+    list.dataset.grouped = String(Boolean(tie && hasTwoLegs(tie)));
+    if (tie && hasTwoLegs(tie)) {
+      // Both legs have a kick-off, a half-time, a full time: each moment under its leg.
+      const legOf = new Map(tie.legs.map((leg) => [leg.match_id, leg.leg]));
+      const groups = [];
+      for (const moment of shown) {
+        const leg = legOf.get(moment.match_id);
+        const last = groups[groups.length - 1];
+        if (last && last.leg === leg) last.moments.push(moment);
+        else groups.push({ leg, moments: [moment] });
+      }
+      list.replaceChildren(...groups.map((group) => {
+        const testid = group.leg === undefined ? "moments-leg" : `moments-leg-${group.leg}`;
+        const block = el("li", null, { class: "moments-leg", "data-testid": testid });
+        if (group.leg !== undefined) block.append(el("h3", `Leg ${group.leg}`));
+        block.append(el("ol", null, { reversed: "" }));
+        block.lastChild.replaceChildren(...group.moments.map(item));
+        return block;
+      }));
+    } else {
+      list.replaceChildren(...shown.map(item));
+    }
     const notices = this.moments.filter((moment) => NOTICE_KINDS.has(moment.kind));
     const box = $("notices");
     box.hidden = notices.length === 0;
