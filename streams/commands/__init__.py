@@ -98,6 +98,25 @@ def positive_integer(text: str) -> int:
     return value
 
 
+def tie_id(text: str) -> str:
+    """An argparse type: a tie id as events carry it (1-128 printable characters); an empty
+    ``--tie ""`` followed no tie and said nothing."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from tracker.bounds import Id
+
+    try:
+        return TypeAdapter(Id).validate_python(text)
+    except ValidationError as error:
+        first = error.errors()[0]
+        reason = (
+            "it has a control character"
+            if first["type"] == "string_pattern_mismatch"
+            else first["msg"].lower()
+        )
+        raise argparse.ArgumentTypeError(f"not a tie id: {text!r} ({reason})") from None
+
+
 def _finite(text: str, fits: Callable[[float], bool], expected: str) -> float:
     try:
         value = float(text)

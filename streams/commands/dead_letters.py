@@ -24,7 +24,7 @@ import orjson
 
 from streams.clients.deadletters import DeadLetter, dead_letters, tally
 from streams.codecs import DEAD_LETTER_REASONS
-from streams.commands import command_parser
+from streams.commands import command_parser, tie_id
 from streams.commands.endings import run_script, say
 from streams.config import add_broker_argument, bootstrap_of
 from streams.errors import TopicMissing
@@ -43,7 +43,9 @@ def build_parser(prog: str = "tracker dead-letters") -> argparse.ArgumentParser:
         metavar="REASON",
         help=f"only dead letters with this reason: {', '.join(DEAD_LETTER_REASONS)}",
     )
-    parser.add_argument("--tie", metavar="ID", help="only messages of this tie (by key or tie_id)")
+    parser.add_argument(
+        "--tie", type=tie_id, metavar="ID", help="only messages of this tie (by key or tie_id)"
+    )
     parser.add_argument("--json", action="store_true", help="one dead-letter record per line")
     parser.add_argument(
         "--follow", action="store_true", help="keep showing new dead letters until Ctrl-C"

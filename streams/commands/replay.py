@@ -36,7 +36,7 @@ from streams.clients.replay import (
     restream,
     tie_events_from_log,
 )
-from streams.commands import command_parser, positive_number
+from streams.commands import command_parser, positive_number, tie_id
 from streams.commands.endings import BAD_INPUT, DONE, FAILED, ScriptFailure, run_script, say
 from streams.config import Settings, add_broker_argument, bootstrap_of
 from streams.heap import hold_many_ties
@@ -51,7 +51,9 @@ def build_parser(prog: str = "tracker replay") -> argparse.ArgumentParser:
     parser = command_parser(prog, __doc__)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", nargs="+", metavar="FILE", help="match files (JSON Lines)")
-    source.add_argument("--tie", metavar="ID", help="re-read this tie from the match-events log")
+    source.add_argument(
+        "--tie", type=tie_id, metavar="ID", help="re-read this tie from the match-events log"
+    )
     source.add_argument(
         "--all",
         action="store_true",

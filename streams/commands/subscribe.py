@@ -25,8 +25,8 @@ import argparse
 import asyncio
 
 from streams.clients.subscriber import Counts, run_subscription
-from streams.commands import command_parser, positive_number
-from streams.commands.endings import ScriptFailure, run_script, say
+from streams.commands import command_parser, positive_integer, positive_number, tie_id
+from streams.commands.endings import run_script, say
 from streams.config import add_broker_argument
 from streams.topics import REPLAY_PREFIX
 
@@ -36,7 +36,7 @@ PROG = "subscribe"
 def build_parser(prog: str = "tracker subscribe") -> argparse.ArgumentParser:
     parser = command_parser(prog, __doc__)
     add_broker_argument(parser)
-    parser.add_argument("--tie", metavar="ID", help="only this tie")
+    parser.add_argument("--tie", type=tie_id, metavar="ID", help="only this tie")
     parser.add_argument(
         "--from-beginning",
         action="store_true",
@@ -46,7 +46,9 @@ def build_parser(prog: str = "tracker subscribe") -> argparse.ArgumentParser:
     parser.add_argument(
         "--moments", action="store_true", help="also tell the moments, each after its update"
     )
-    parser.add_argument("--count", type=int, metavar="N", help="stop after N tie updates")
+    parser.add_argument(
+        "--count", type=positive_integer, metavar="N", help="stop after N tie updates"
+    )
     parser.add_argument(
         "--until-finished",
         action="store_true",
@@ -66,8 +68,6 @@ def main(argv: list[str] | None = None, prog: str = "tracker subscribe") -> int:
     counts = Counts()
 
     def follow() -> int:
-        if args.count is not None and args.count < 1:
-            raise ScriptFailure("--count must be at least 1")
         return asyncio.run(run_subscription(args, counts, lambda text: say(PROG, text)))
 
     return run_script(PROG, follow, so_far=lambda: str(counts))

@@ -80,6 +80,23 @@ def test_a_web_server_where_the_broker_should_be_is_named_in_seconds_not_after_4
     assert f"no Kafka broker answers at {url} (something listens at 127.0.0.1:{port} but" in line
 
 
+@pytest.mark.parametrize(
+    ("script", "args", "named"),
+    [
+        ("subscribe.py", ["--tie", ""], "argument --tie: not a tie id: ''"),
+        ("dead_letters.py", ["--tie", "a\tb"], "it has a control character"),
+        ("replay.py", ["--tie", "x" * 129], "not a tie id"),
+        ("subscribe.py", ["--count", "0"], "argument --count: 0 is not 1 or above"),
+    ],
+)
+def test_an_impossible_tie_id_or_count_is_a_usage_error_before_any_broker_is_asked(
+    script, args, named
+):
+    done = run_script(script, *args, "--broker", f"kafka://127.0.0.1:{free_port()}")
+    assert done.returncode == 2
+    assert named in done.stderr.splitlines()[-1]
+
+
 @pytest.mark.parametrize("script", ["produce.py", "subscribe.py", "ties.py", "dead_letters.py"])
 def test_a_broker_port_out_of_range_is_named_in_one_line(script):
     url = "kafka://127.0.0.1:70000"
