@@ -47,7 +47,9 @@ class BrokerRefused(StreamsError):
     def __init__(self, url: str, error: BaseException) -> None:
         self.url = url
         self.kind = type(error).__name__
-        super().__init__(f"the broker at {url} refused: {self.kind}: {describe(error)}")
+        told = describe(error)  # aiokafka's own text may start with the kind already
+        said = told if told.startswith(f"{self.kind}:") else f"{self.kind}: {told}"
+        super().__init__(f"the broker at {url} refused: {said}")
 
 
 class TopicMissing(StreamsError):

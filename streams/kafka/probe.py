@@ -11,7 +11,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from streams.config import MAX_PORT, bootstrap_of
-from streams.errors import BrokerUnavailable, InvalidBrokerAddress
+from streams.errors import BrokerRefused, BrokerUnavailable, InvalidBrokerAddress
 
 T = TypeVar("T")
 
@@ -105,7 +105,13 @@ async def while_broker_answers(
         while True:
             done, _ = await asyncio.wait({task}, timeout=every)
             if done:
-                return task.result()
+                try:
+                    return task.result()
+                except BrokerRefused:  # the client's error may be the broker going away
+                    why = await why_unreachable(url, timeout=every)
+                    if why is None:
+                        raise
+                    raise BrokerUnavailable(url, why, was_up=True) from None
             why = await why_unreachable(url, timeout=every)
             missed = 0 if why is None else missed + 1
             if why is not None and missed >= misses:

@@ -4,7 +4,7 @@ specific mapping winning, and anything unmapped passes through untouched (a bug 
 from __future__ import annotations
 
 import pytest
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
 from streams.config import Settings
 from streams.errors import (
@@ -18,7 +18,8 @@ from streams.errors import (
     os_errors,
 )
 from streams.kafka.clients import FETCH_MAX_WAIT_MS, broker_errors
-from streams.kafka.probe import addresses
+from streams.kafka.probe import addresses, while_broker_answers
+from streams.local.processes import free_port
 from streams.providers import ProviderError
 
 
@@ -30,6 +31,23 @@ def test_a_broker_that_refuses_a_connection_is_unavailable_and_any_other_kafka_e
         raise KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 1)]")
     with pytest.raises(BrokerRefused, match="refused: KafkaTimeoutError"), broker_errors("x:1"):
         raise KafkaTimeoutError()
+
+
+def test_a_generic_kafka_error_is_named_once():
+    error = KafkaError("Unable to get cluster metadata over all known brokers")
+    text = str(BrokerRefused("kafka://127.0.0.1:1", error))
+    assert text.count("KafkaError") == 1, text
+
+
+async def test_a_refusal_while_the_broker_is_gone_is_said_as_the_broker_gone():
+    url = f"kafka://127.0.0.1:{free_port()}"  # nothing listens: the broker died meanwhile
+
+    async def waiting_for_topics() -> None:
+        raise BrokerRefused(url, KafkaError("Unable to get cluster metadata"))
+
+    with pytest.raises(BrokerUnavailable, match="stopped answering") as raised:
+        await while_broker_answers(url, waiting_for_topics(), every=0.2)
+    assert raised.value.was_up
 
 
 def test_the_most_specific_mapping_wins_and_the_original_is_kept_as_the_cause():
