@@ -14,6 +14,8 @@ import logging
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
+from faust.types import TP
+
 from streams.app import app, settings
 from streams.kafka.clients import send_batched, start_producer, stop_producer
 from streams.kafka.log import KafkaEventLog
@@ -21,7 +23,7 @@ from streams.topics import TopicNames
 from streams.worker.fencing import fence_producer
 from streams.worker.processor import Fenced, Incoming, Output, Outputs, TieProcessor
 from streams.worker.tables import ChangelogRecord, TieStore, tie_table
-from streams.worker.transport import Sink, register_sink
+from streams.worker.transport import Sink, commit_folded, register_sink
 
 log = logging.getLogger(__name__)
 
@@ -185,3 +187,23 @@ async def _on_rebalance_complete(sender: Any, /, *args: Any, signal: Any, **kwar
             return
         except Exception:  # the first message of the partition will try again
             log.exception("catch-up of %s[%d] failed", names.match_events, partition)
+    await _commit_caught_up(sorted(app.ownership.partitions))
+
+
+async def _commit_caught_up(partitions: Sequence[int]) -> None:
+    """Commit where the catch-ups got to, so that the fetcher, which starts from the commit,
+    does not read the backlog again. Only a cost if it fails: the processor skips what it
+    has folded (its own positions decide, never the commit)."""
+    ends = {
+        TP(names.match_events, partition): processor.expected[partition]
+        for partition in partitions
+        if partition in processor.expected
+    }
+    try:
+        await commit_folded(app, ends)
+    except Exception as error:  # a rebalance under way, the broker gone for a moment
+        log.warning(
+            "could not commit the caught-up offsets (%r): the fetcher reads them again "
+            "and the processor skips them",
+            error,
+        )

@@ -119,6 +119,17 @@ class _Consumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
+    async def commit_folded(self, ends: Mapping[Any, int]) -> bool:
+        """Commit ``ends`` (topic-partition -> the offset after the last one folded) where
+        they are ahead of the group's commit. The catch-up that folds a backlog runs before
+        Faust's fetcher starts, and the fetcher starts from the committed offsets: without
+        this it fetched the whole backlog again, for the processor to skip message by
+        message (2.0-2.2 CPU-s after a catch-up of 70,866 events, a quarter of the
+        worker's CPU for that backlog). Faust's own commit path: a partition no longer
+        assigned is left out, and acks below the new commit are ignored."""
+        ahead = {tp: end for tp, end in ends.items() if self._should_commit(tp, end)}
+        return bool(ahead) and await self._commit_offsets(ahead)
+
     async def _drain_messages(self, fetcher: Any) -> None:
         """Faust's fetcher loop (faust/transport/consumer.py, ``Consumer._drain_messages``)
         but for one step. Faust hands every message over with ``await
@@ -190,6 +201,13 @@ class _Consumer(faust_aiokafka.Consumer):
             raise
         finally:
             unset_flag(CONSUMER_FETCHING)
+
+
+async def commit_folded(app: faust.App, ends: Mapping[Any, int]) -> bool:
+    """`_Consumer.commit_folded` on ``app``'s consumer; False (nothing committed) on a
+    transport other than this one."""
+    consumer = app.consumer
+    return isinstance(consumer, _Consumer) and await consumer.commit_folded(ends)
 
 
 class Sink:

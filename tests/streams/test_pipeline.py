@@ -7,8 +7,12 @@ import random
 
 import orjson
 import pytest
+from aiokafka import TopicPartition
 
 from streams.bench.synthetic import generate_ties
+from streams.kafka.admin import create_topics
+from streams.kafka.clients import consuming
+from streams.kafka.log import high_watermarks
 from tests.builders import moments_told
 from tests.seed import SEED_FILES, SEED_TIE, load_events
 from tests.streams.harness import (
@@ -76,6 +80,32 @@ async def test_match_events_reach_the_processor_from_the_transport_not_through_a
     assert latest_states(scores)[SEED_TIE].to_json() == expected[SEED_TIE].to_json()
     # The agent's own stream loop says so the first time a message reaches it.
     assert "reached the agent's stream" not in worker.log()
+
+
+async def test_a_backlog_caught_up_at_start_is_committed_before_the_fetcher_starts(space, tmp_path):
+    """The catch-up folds the backlog before Faust's fetcher starts from the group's commit;
+    committed where the catch-up ended, the fetcher does not read the backlog again."""
+    ties = list(generate_ties(5, 12, prefix=space.name, rules=("uefa-2021",)))
+    events = [event for tie in ties for event in tie]
+    await create_topics(space.bootstrap, space.topics.layout(space.partitions))
+    await feed(space, events)
+    partitions = [TopicPartition(space.topics.match_events, n) for n in range(space.partitions)]
+    worker = Worker(space, tmp_path).start()
+    try:
+        async with consuming(space.bootstrap, group_id=space.name) as reader:
+            reader.assign(partitions)
+            ends = await high_watermarks(reader, partitions)
+            assert sum(ends.values()) == len(events)
+            worker.wait_ready()
+            committed = {tp: await reader.committed(tp) for tp in partitions}
+        assert committed == ends
+        expected = offline(events)
+        scores = await read_until(space, space.topics.tie_scores, finished(expected))
+        assert {tie: state.to_json() for tie, state in latest_states(scores).items()} == {
+            tie: state.to_json() for tie, state in expected.items()
+        }
+    finally:
+        worker.stop()
 
 
 def interleavable(events: list[MatchEvent]) -> list[MatchEvent]:
