@@ -295,9 +295,12 @@ async def measure_pipeline(
 
 
 #: Passes of each pipeline row (one worker, two workers), alternating. The two-worker
-#: efficiency divides one row's CPU by the other's, measured minutes apart: in seven full
-#: runs of one pass each it read 0.67 to 1.39 with the worker unchanged.
-PIPELINE_PASSES = 2
+#: efficiency divides one row's least CPU by the other's, measured minutes apart: in seven
+#: full runs of one pass each it read 0.67 to 1.39 with the worker unchanged, and three
+#: one-worker passes of the same 1,000-tie backlog in a row spent 5.0, 7.1 and 6.6 CPU-s.
+#: A third pass of each costs about a minute and makes the least of each row likelier to
+#: be a pass the machine did not slow down.
+PIPELINE_PASSES = 3
 
 
 def _best_pipeline(passes: list[dict[str, Any]]) -> dict[str, Any]:
