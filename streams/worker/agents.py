@@ -187,13 +187,16 @@ async def _on_rebalance_complete(sender: Any, /, *args: Any, signal: Any, **kwar
             return
         except Exception:  # the first message of the partition will try again
             log.exception("catch-up of %s[%d] failed", names.match_events, partition)
-    await _commit_caught_up(sorted(app.ownership.partitions))
+    await _commit_caught_up(sorted(app.ownership.partitions), generation)
 
 
-async def _commit_caught_up(partitions: Sequence[int]) -> None:
+async def _commit_caught_up(partitions: Sequence[int], generation: int) -> None:
     """Commit where the catch-ups got to, so that the fetcher, which starts from the commit,
     does not read the backlog again. Only a cost if it fails: the processor skips what it
-    has folded (its own positions decide, never the commit)."""
+    has folded (its own positions decide, never the commit). A catch-up reads to the log's
+    end, so this never moves the commit back."""
+    if app.consumer_generation_id != generation:
+        return  # another rebalance began: its own catch-ups will commit
     ends = {
         TP(names.match_events, partition): processor.expected[partition]
         for partition in partitions
@@ -201,7 +204,7 @@ async def _commit_caught_up(partitions: Sequence[int]) -> None:
     }
     try:
         await commit_folded(app, ends)
-    except Exception as error:  # a rebalance under way, the broker gone for a moment
+    except Exception as error:  # a rebalance under way, the broker gone for a while
         log.warning(
             "could not commit the caught-up offsets (%r): the fetcher reads them again "
             "and the processor skips them",

@@ -1,6 +1,7 @@
-"""Faust's aiokafka transport with five changes: a short fetch wait, heartbeats that renew
+"""Faust's aiokafka transport with six changes: a short fetch wait, heartbeats that renew
 the worker's ownership lease (`streams.worker.fencing`), no false stall alarms for changelogs,
-no Task per message in the fetcher, and topics whose messages skip Faust's streams (sinks).
+no Task per message in the fetcher, topics whose messages skip Faust's streams (sinks), and a
+commit of what the catch-up folded before the fetcher starts (`_Consumer.commit_folded`).
 
 Faust builds its consumer with `fetch_max_wait_ms=1500`; on Tansu every update would wait up
 to 1.5 s, so the worker's consumer gets the same short wait as every other client here
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
+from aiokafka.structs import OffsetAndMetadata
 from faust.transport.conductor import Conductor
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -27,6 +29,9 @@ from streams.worker.fencing import Ownership
 
 #: A healthy broker lets the consumer leave its group in well under a second.
 CONSUMER_STOP_TIMEOUT = 5.0
+#: Seconds the commit after a catch-up may take; past them it is given up (and the fetcher
+#: reads the caught-up messages again, which the processor skips).
+COMMIT_FOLDED_TIMEOUT = 10.0
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -59,6 +64,22 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             self.verify_recovery_event_path(now, tp)
             return
         super().verify_event_path(now, tp)
+
+    async def commit_folded(self, ends: Mapping[Any, int]) -> bool:
+        """`_Consumer.commit_folded`, in the consumer's thread; a broker that does not
+        answer within :data:`COMMIT_FOLDED_TIMEOUT` raises TimeoutError (aiokafka retries
+        a commit without end)."""
+        consumer = self._ensure_consumer()
+        assigned = consumer.assignment()
+        offsets = {}
+        for tp, end in ends.items():
+            partition = faust_aiokafka.ensure_aiokafka_TP(tp)
+            if partition in assigned:
+                offsets[partition] = OffsetAndMetadata(end, "")
+        if not offsets:
+            return False
+        await asyncio.wait_for(consumer.commit(offsets), COMMIT_FOLDED_TIMEOUT)
+        return True
 
     async def on_start(self) -> None:
         await super().on_start()
@@ -120,15 +141,19 @@ class _Consumer(faust_aiokafka.Consumer):
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     async def commit_folded(self, ends: Mapping[Any, int]) -> bool:
-        """Commit ``ends`` (topic-partition -> the offset after the last one folded) where
-        they are ahead of the group's commit. The catch-up that folds a backlog runs before
-        Faust's fetcher starts, and the fetcher starts from the committed offsets: without
-        this it fetched the whole backlog again, for the processor to skip message by
-        message (2.0-2.2 CPU-s after a catch-up of 70,866 events, a quarter of the
-        worker's CPU for that backlog). Faust's own commit path: a partition no longer
-        assigned is left out, and acks below the new commit are ignored."""
-        ahead = {tp: end for tp, end in ends.items() if self._should_commit(tp, end)}
-        return bool(ahead) and await self._commit_offsets(ahead)
+        """Commit ``ends`` (topic-partition -> the offset after the last one folded) for
+        the partitions still assigned; False if none is. The catch-up that folds a backlog
+        runs before Faust's fetcher starts, and the fetcher starts from the committed
+        offsets: without this it fetched the whole backlog again, for the processor to skip
+        message by message (2.0-2.2 CPU-s after a catch-up of 70,866 events, a quarter of
+        the worker's CPU for that backlog). Not through Faust's commit, which crashes the
+        worker on most errors (a commit of nothing, when a rebalance took every partition
+        meanwhile, is one): this one raises them to the caller."""
+        thread = self._thread
+        if not isinstance(thread, _ConsumerThread):
+            return False
+        committed: bool = await thread.call_thread(thread.commit_folded, ends)
+        return committed
 
     async def _drain_messages(self, fetcher: Any) -> None:
         """Faust's fetcher loop (faust/transport/consumer.py, ``Consumer._drain_messages``)
