@@ -25,7 +25,6 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from streams.bench.bare import faust_bare
 from streams.bench.changelog import changelog_bytes_dense_match
-from streams.bench.machine import measure_core_sharing
 from streams.bench.relay import READY
 from streams.bench.sse import LiveStreams
 from streams.bench.synthetic import CLUBS, PLAYERS, MatchFeed, generate_ties
@@ -748,11 +747,6 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
         )
         passes[workers].append(run)
 
-    await step(
-        "core_sharing",
-        "core sharing: the same Python work alone and beside a copy on the other core",
-        measure_core_sharing(),
-    )
     # One worker, then two, then one again...: a slow spell of the machine falls on both.
     await pipeline(1, 1)
     # Measured again right after the worker: the machine's speed swings by a third between
@@ -819,7 +813,6 @@ async def run_all(broker: str, size: BenchSize, log_dir: Path, say: Any) -> dict
         "two_workers_cpu_efficiency": one["least_cpu_s_per_1k_events"]
         / two["least_cpu_s_per_1k_events"],
         "two_workers_wall_ratio": two["events_per_s"] / one["events_per_s"],
-        "machine_core_sharing_efficiency": figures["core_sharing"]["efficiency"],
         "rss_mib_100k_ties": memory["rss_mib_100k_ties"],
         "faust_bare_events_per_s": bare["events_per_s"],
         "changelog_bytes_dense_match": dense["bytes"],

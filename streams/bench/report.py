@@ -117,7 +117,7 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     one, two, raw = figures["pipeline"], figures["pipeline_two_workers"], figures["raw_client"]
     raw_after = figures["raw_client_after"]
     latency, memory, fanout = figures["latency"], figures["memory"], figures["sse_fanout"]
-    floor, sharing = figures["latency_floor"], figures["core_sharing"]
+    floor = figures["latency_floor"]
     to_all, service = fanout["produced_to_every_client"], fanout["tie_scores_to_every_client"]
     memory_label = (
         f"worker RSS, {memory['ties']:,} finished ties × {memory['events_per_tie']} events"
@@ -156,10 +156,6 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str | None]]:
          f"least of {len(one['passes'])} / {len(two['passes'])} passes, alternating)",
          f"{summary['two_workers_cpu_efficiency']:.2f} ({one['least_cpu_s_per_1k_events']:.3f}"
          f" / {two['least_cpu_s_per_1k_events']:.3f})", "two_workers_cpu_efficiency"),
-        ("  this machine: the same Python work alone / beside a copy on the other core "
-         "(CPU-s; 1.0 if cores share nothing)",
-         f"{sharing['efficiency']:.2f} ({sharing['alone_cpu_s']:.2f} / "
-         f"{sharing['beside_a_copy_cpu_s']:.2f})", None),
         ("  2 workers vs 1, wall clock (ev/s, 2 / 1 workers; best passes)",
          f"{summary['two_workers_wall_ratio']:.2f}× ({two['events_per_s']:,.0f} / "
          f"{one['events_per_s']:,.0f})", None),
