@@ -27,7 +27,7 @@ from tracker.events import (
     cancelled_event_id,
 )
 from tracker.rules import TieRules
-from tracker.standing import Standing, standing, unearned_tie_break
+from tracker.standing import Standing, lacks_first_leg, standing, unearned_tie_break
 from tracker.state import MatchState, Refusal, SeqGap, Status, TieState
 from tracker.working import WorkingMatch
 
@@ -100,9 +100,13 @@ class Folding:
                 else:
                     frozen.append(leg)
             legs = tuple(frozen)
+            complete = False not in [leg.complete for leg in legs]  # not all(genexpr): 1-2
+            rules = self._tie.rules
+            if complete and rules is not None and lacks_first_leg(rules, legs):
+                complete = False  # a second leg alone: the aggregate lacks the first
             changes: TieChanges = {
                 **self._standing,
-                "complete": False not in [leg.complete for leg in legs],  # not all(genexpr): 1-2
+                "complete": complete,
                 "legs": legs,
                 "version": self._version,
             }

@@ -22,6 +22,7 @@ from tracker.events import (
     cancelled_event_id,
     clock_text,
 )
+from tracker.standing import lacks_first_leg
 from tracker.state import Goal, MatchState, Reason, TieState, trusted
 
 
@@ -100,6 +101,8 @@ def standing_text(tie: TieState) -> str:
     """Who goes through if the tie ended now, and why: ``LAFC through on away goals``."""
     if tie.rules is None or not tie.rules.is_knockout:
         return ""
+    if lacks_first_leg(tie.rules, tie.legs):
+        return "leg 1 not received: who goes through is not known"
     decider = next((leg for leg in tie.legs if leg.leg == tie.rules.legs), None)
     if tie.winner is not None:
         if tie.reason is Reason.PENALTIES and decider and decider.shootout:

@@ -123,14 +123,22 @@ def _goals_needed(
     return needed
 
 
+def lacks_first_leg(rules: TieRules, legs: Sequence[Leg]) -> bool:
+    """A two-legged tie followed from its second leg: leg 1 never scheduled here. What was
+    scored in it is unknown, so nothing that depends on the aggregate can be judged."""
+    return rules.legs == 2 and bool(legs) and 1 not in [leg.leg for leg in legs]
+
+
 def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> Standing:
-    """The tie's derived fields from its legs, as if it ended now."""
+    """The tie's derived fields from its legs, as if it ended now. Without its first leg a
+    two-legged tie has no side through and no winner, and is never finished."""
     # One pass over the legs (one or two): the standing is asked at every goal and period
     # change, and a generator for each question below took a twentieth of a season's replay.
     aggregate = dict.fromkeys(teams, 0)
     started = False
     finished = 0
     decider = None
+    has_first_leg = False
     for leg in legs:
         for team, goals in leg.score.items():
             aggregate[team] += goals
@@ -141,8 +149,12 @@ def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> Stan
                 finished += 1
         if leg.leg == rules.legs:
             decider = leg
+        if leg.leg == 1:
+            has_first_leg = True
     away_goals = _away_goals(rules, teams, legs) if rules.away_goals and rules.legs == 2 else None
     ongoing = _LIVE if started else _SCHEDULED
+    if not has_first_leg and legs:
+        return Standing(ongoing, aggregate, away_goals, None, None, {}, None)
     # The tie is over when every leg is: with legs interleaved, leg 2 may end first.
     decider_done = len(legs) == rules.legs and finished == len(legs)
     is_shootout = decider is not None and decider.period is _SHOOTOUT
@@ -167,10 +179,20 @@ def unearned_tie_break(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg
     """Why the deciding leg's extra time or shootout should never have been played (the tie
     was decided before it, on aggregate or on away goals), or None."""
     decider = None
+    has_first_leg = False
+    earlier_unfinished = False
     for leg in legs:  # a loop, not next(generator): asked at every goal of a knockout tie
         if leg.leg == rules.legs:
             decider = leg
+        elif leg.status is not _FINISHED:
+            earlier_unfinished = True
+        if leg.leg == 1:
+            has_first_leg = True
     if decider is None or decider.period is None:
+        return None
+    if earlier_unfinished or (rules.legs == 2 and not has_first_leg):
+        # Leg 1 unknown, or not over (received after leg 2): the feed's extra time and
+        # shootout are taken as sent, and judged once leg 1 has finished.
         return None
     in_shootout = decider.shootout is not None
     if not (decider.period.is_extra_time or in_shootout):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.moments import short_name, standing_text
+from tracker.standing import lacks_first_leg
 from tracker.state import MatchState, TieState
 from tracker.timeline import Cut
 
@@ -45,8 +46,9 @@ def goal_lines(leg: MatchState) -> list[str]:
 
 
 def gap_text(tie: TieState) -> str:
-    """``INCOMPLETE: leg 1 lacks seq 3-4`` while a leg has an unfilled gap, else ``""``: such
-    a score may lack events not received yet, so it is never shown as a clean result."""
+    """``INCOMPLETE: leg 1 lacks seq 3-4`` while a leg has an unfilled gap (or ``leg 1 not
+    received`` for a second leg alone), else ``""``: such a score may lack events not
+    received yet, so it is never shown as a clean result."""
     missing = [
         f"leg {leg.leg} lacks seq "
         + ", ".join(
@@ -58,6 +60,8 @@ def gap_text(tie: TieState) -> str:
         for leg in tie.legs
         if leg.seq_gaps
     ]
+    if tie.rules is not None and lacks_first_leg(tie.rules, tie.legs):
+        missing.insert(0, "leg 1 not received")
     return f"INCOMPLETE: {'; '.join(missing)}" if missing or not tie.complete else ""
 
 

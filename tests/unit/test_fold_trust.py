@@ -19,7 +19,7 @@ from tracker.errors import (
     UnknownTeam,
 )
 from tracker.events import MatchEvent
-from tracker.moments import moments
+from tracker.moments import moments, standing_text
 from tracker.rules import PRESETS
 
 
@@ -188,6 +188,61 @@ def test_a_tie_followed_from_its_second_leg_is_folded_without_the_first():
     assert tie.legs[0].score == {"Inter Miami": 1, "LAFC": 0}
 
 
+def legs_level_then_won_on_penalties(tie_id: str) -> tuple[list[MatchEvent], list[MatchEvent]]:
+    """LAFC 1-0 Inter Miami, then Inter Miami 1-0 LAFC: level on aggregate, no goal in extra
+    time, Inter Miami win the shootout 4-1."""
+    leg1, leg2 = leg_feeds(tie_id)
+    first = [*regulation(leg1, [("LAFC", 30)], rules="uefa-2021"), leg1.final_whistle()]
+    kicks = [("Inter Miami", "scored"), ("LAFC", "saved"), ("Inter Miami", "scored")]
+    kicks += [("LAFC", "scored"), ("Inter Miami", "scored"), ("LAFC", "missed")]
+    kicks += [("Inter Miami", "scored")]
+    second = [
+        *regulation(leg2, [("Inter Miami", 60)], leg=2, rules="uefa-2021"),
+        leg2.starts("extra_time_first_half", 90),
+        leg2.ends("extra_time_first_half", 105),
+        leg2.starts("extra_time_second_half", 105),
+        leg2.ends("extra_time_second_half", 120),
+        leg2.starts("penalty_shootout", 120),
+        *[leg2.event("shootout_kick_taken", 120, team=t, outcome=o) for t, o in kicks],
+        leg2.final_whistle(120),
+    ]
+    return first, second
+
+
+def test_a_second_leg_alone_names_no_side_through_and_is_not_a_clean_result():
+    _, second = legs_level_then_won_on_penalties("leg2-first")
+    after_90 = fold(second[:6], new_tie("leg2-first"))  # leg 2's 90 minutes, leg 1 unknown
+    assert after_90.legs[0].score == {"Inter Miami": 1, "LAFC": 0}
+    assert (after_90.advancing, after_90.winner) == (None, None)
+    assert after_90.goals_needed == {}
+    assert not after_90.complete
+    assert after_90.status is not Status.FINISHED
+    assert standing_text(after_90) == "leg 1 not received: who goes through is not known"
+
+
+def test_a_second_leg_fed_before_the_first_ends_as_the_tie_fed_in_order():
+    first, second = legs_level_then_won_on_penalties("leg2-first")
+    in_order = fold([*first, *second], new_tie("leg2-first"))
+    assert (in_order.winner, in_order.reason) == ("Inter Miami", Reason.PENALTIES)
+    # Extra time and the shootout are taken as the feed sends them: without leg 1 nothing
+    # says the tie was not level after 90 minutes.
+    leg2_alone = fold(second, new_tie("leg2-first"))
+    assert leg2_alone.winner is None and not leg2_alone.complete
+    reversed_legs = fold(first, leg2_alone)
+    assert reversed_legs.complete
+    assert reversed_legs.model_dump(exclude={"legs", "version"}) == in_order.model_dump(
+        exclude={"legs", "version"}
+    )
+
+
+def test_a_first_leg_received_late_that_leaves_leg_2s_extra_time_unearned_is_refused():
+    first, second = legs_level_then_won_on_penalties("leg2-first")
+    goalless_first = [event for event in first if event.type != "goal_scored"]
+    tie = fold([*second, *goalless_first[:-1]], new_tie("leg2-first"))  # all but its whistle
+    with pytest.raises(InvalidPeriodTransition, match="Inter Miami were through on aggregate"):
+        evolve(tie, goalless_first[-1])
+
+
 def test_rules_may_let_the_legs_interleave():
     rules = PRESETS["concacaf-champions-cup-2025"].model_copy(update={"legs_in_order": False})
     leg1, leg2 = leg_feeds()
@@ -208,8 +263,6 @@ def test_rules_may_let_the_legs_interleave():
 
 
 def test_a_shootout_under_way_is_not_extra_time_to_come():
-    from tracker.moments import standing_text
-
     feed = MatchFeed("final", "final-m", "Inter Miami", "LAFC")
     tie = fold(
         [
