@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("TRACKER_VENV", ROOT / ".venv"))
@@ -120,19 +122,49 @@ def ensure_chromium() -> None:
         _apt_install("chromium", "for the web scoreboard's browser test")
 
 
+#: The exit code of a command stopped by Ctrl-C (128 + SIGINT), as
+#: `streams.commands.endings.INTERRUPTED`; this file imports nothing of the project's.
+INTERRUPTED = 130
+
+
 def run_command(name: str, *, in_project_env: bool = False) -> int:
     """Run `tracker NAME` with this script's arguments (and the script's name in its usage),
     inside the project venv, set up on first use. ``in_project_env``: only inside the
     project venv itself (the demo, which must work from a bare `python3`), never in another
     Python that happens to have the packages."""
-    ensure_project_env(any_installed_python=not in_project_env)
-    import importlib
-
-    from streams.commands import COMMANDS
-
-    module = importlib.import_module(f"streams.commands.{COMMANDS[name][0]}")
-    code: int = module.main(sys.argv[1:], prog=Path(sys.argv[0]).name)
+    prog = Path(sys.argv[0]).name
+    try:
+        ensure_project_env(any_installed_python=not in_project_env)
+        module = _import_command(name)
+    except KeyboardInterrupt:
+        module = None
+    if module is None:
+        print(f"{name}: interrupted while starting", file=sys.stderr)
+        return INTERRUPTED
+    try:
+        code: int = module.main(sys.argv[1:], prog=prog)
+    except KeyboardInterrupt:  # outside the part of the command that says what it had done
+        print(f"{name}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     return code
+
+
+def _import_command(name: str) -> Any:
+    """The command's module; None if Ctrl-C came while it was imported (about a second).
+    Ctrl-C is only noted meanwhile: a KeyboardInterrupt raised inside an extension module's
+    import printed a traceback, or under load crashed the interpreter (SIGSEGV, 1 of 60
+    tries at 0.3-1.0 s on a loaded machine)."""
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        import importlib
+
+        from streams.commands import COMMANDS
+
+        module = importlib.import_module(f"streams.commands.{COMMANDS[name][0]}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return None if noted else module
 
 
 if __name__ == "__main__":

@@ -330,6 +330,24 @@ def test_ctrl_c_in_a_paced_replay_says_how_much_was_re_streamed(seed_files):
 
 
 @pytest.mark.broker
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [("ties.py", []), ("replay.py", ["--all"]), ("produce.py", [str(SEED_FILES[0])])],
+)
+def test_ctrl_c_while_a_script_starts_up_ends_it_in_one_line(script, args):
+    """Ctrl-C 0.3 s in: the script is still importing (about a second), before its command
+    handles Ctrl-C itself; or, on a fast machine, already in it. A line either way."""
+    with EmbeddedBroker() as broker:
+        env = {**os.environ, "KAFKA_BROKER": broker.url}
+        starting = start_script(script, *args, env=env)
+        time.sleep(0.3)
+        starting.send_signal(signal.SIGINT)
+        _, err = starting.communicate(timeout=60)
+    assert starting.returncode == 130, err
+    assert err.strip().splitlines()[-1].startswith(f"{script.removesuffix('.py')}: interrupted")
+    assert_quiet(err)
+
+
 def test_ctrl_c_in_a_waiting_subscriber_says_what_it_showed():
     with EmbeddedBroker() as broker:
         env = {**os.environ, "KAFKA_BROKER": broker.url}
