@@ -102,8 +102,8 @@ class Folding:
             legs = tuple(frozen)
             complete = False not in [leg.complete for leg in legs]  # not all(genexpr): 1-2
             rules = self._tie.rules
-            if complete and rules is not None and lacks_first_leg(rules, legs):
-                complete = False  # a second leg alone: the aggregate lacks the first
+            if complete and legs and legs[0].leg != 1 and rules is not None:  # cheap first
+                complete = not lacks_first_leg(rules, legs)  # leg 2 alone: no aggregate
             changes: TieChanges = {
                 **self._standing,
                 "complete": complete,
