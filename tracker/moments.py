@@ -263,7 +263,7 @@ def all_moments(before: TieState, after: TieState, event: MatchEvent) -> list[Mo
             card = "second yellow" if event.card is CardType.SECOND_YELLOW else "red card"
             add(MomentKind.RED_CARD, event.team, f"{at}{who} ({event.team}) sent off, {card}")
         case ShootoutKickTaken() if match.shootout is not None:
-            taker = short_name(event.taker) if event.taker else event.team
+            taker = f"{short_name(event.taker)} ({event.team})" if event.taker else event.team
             kicks = match.shootout.score
             add(
                 MomentKind.SHOOTOUT_KICK,

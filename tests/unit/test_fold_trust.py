@@ -290,6 +290,25 @@ def test_a_shootout_under_way_is_not_extra_time_to_come():
     assert "120' Now: Inter Miami ahead on penalties (1-0)" in told
 
 
+def test_a_shootout_kick_is_told_with_its_takers_team():
+    feed = MatchFeed("final", "final-m", "Inter Miami", "LAFC")
+    rules = PRESETS["single-match-knockout"].model_copy(update={"extra_time": False})
+    tie = fold(
+        [*regulation(feed, [], rules=rules), feed.starts("penalty_shootout", 90)], new_tie("final")
+    )
+    named = feed.event(
+        "shootout_kick_taken", 90, team="LAFC", outcome="saved", taker="Denis Bouanga"
+    )
+    after = evolve(tie, named)
+    assert "Shootout: Bouanga (LAFC) saved, Inter Miami 0-0 LAFC" in [
+        m.text for m in moments(tie, after, named)
+    ]
+    unnamed = feed.event("shootout_kick_taken", 90, team="Inter Miami", outcome="scored")
+    assert "Shootout: Inter Miami scored, Inter Miami 1-0 LAFC" in [
+        m.text for m in moments(after, evolve(after, unnamed), unnamed)
+    ]
+
+
 # -- bounds ----------------------------------------------------------------------------------
 
 
