@@ -153,7 +153,7 @@ def standing(rules: TieRules, teams: Sequence[str], legs: Sequence[Leg]) -> Stan
             has_first_leg = True
     away_goals = _away_goals(rules, teams, legs) if rules.away_goals and rules.legs == 2 else None
     ongoing = _LIVE if started else _SCHEDULED
-    if not has_first_leg and legs:
+    if not has_first_leg and legs and rules.legs == 2:
         return Standing(ongoing, aggregate, away_goals, None, None, {}, None)
     # The tie is over when every leg is: with legs interleaved, leg 2 may end first.
     decider_done = len(legs) == rules.legs and finished == len(legs)
